@@ -1,0 +1,101 @@
+package io.github.lifeline.socket;
+
+import io.github.lifeline.LifelineSettings;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+
+/**
+ * A socket Lifeline tuned: its 4-tuple, its kernel identity, what was requested and what the kernel holds.
+ *
+ * <p>The record is in the {@link SocketRegistry} from the moment the socket connected until it is closed. The 4-tuple
+ * names the connection; the socket cookie ({@code SO_COOKIE}) is the kernel's own identity for it, which a later socket
+ * reusing the same 4-tuple or file descriptor number never shares.
+ */
+public final class SocketRecord {
+
+  private final LifelineSocket socket;
+  private final String driver;
+  private final InetSocketAddress local;
+  private final InetSocketAddress remote;
+  private final int fd;
+  private final long cookie;
+  private final Instant createdAt;
+  private final LifelineSettings settings;
+  private final TuningReport tuning;
+
+  SocketRecord(LifelineSocket socket, String driver, SocketTuner.Tuned tuned, Instant createdAt,
+      LifelineSettings settings) {
+    this.socket = socket;
+    this.driver = driver;
+    this.local = tuned.local();
+    this.remote = tuned.remote();
+    this.fd = tuned.fd();
+    this.cookie = tuned.cookie();
+    this.createdAt = createdAt;
+    this.settings = settings;
+    this.tuning = tuned.report();
+  }
+
+  /** The driver that opened the socket, for example {@code postgresql} or {@code mysql}. */
+  public String driver() {
+    return driver;
+  }
+
+  /** Local address and port. */
+  public InetSocketAddress local() {
+    return local;
+  }
+
+  /** Remote (server) address and port. */
+  public InetSocketAddress remote() {
+    return remote;
+  }
+
+  /** The kernel's socket cookie ({@code SO_COOKIE}), or 0 where native access is unavailable. */
+  public long cookie() {
+    return cookie;
+  }
+
+  /** The file descriptor number while the socket is open, or -1 where native access is unavailable. */
+  public int fd() {
+    return fd;
+  }
+
+  /** When the socket connected. */
+  public Instant createdAt() {
+    return createdAt;
+  }
+
+  /** The settings the socket was tuned with. */
+  public LifelineSettings settings() {
+    return settings;
+  }
+
+  /** Requested and actual values, read from the kernel right after connect. */
+  public TuningReport tuning() {
+    return tuning;
+  }
+
+  /** Whether the socket has been closed (the record has then left the registry). */
+  public boolean isClosed() {
+    return socket.isClosed();
+  }
+
+  /**
+   * Reads every option from the kernel again, now. A driver may change options after connect (pgjdbc sets
+   * SO_KEEPALIVE from its own {@code tcpKeepAlive}); this shows what the socket really carries.
+   *
+   * @return requested and actual values now
+   * @throws IOException if the socket is closed or the kernel refuses a read
+   */
+  public TuningReport readKernel() throws IOException {
+    return socket.readKernel(this);
+  }
+
+  @Override
+  public String toString() {
+    return "SocketRecord{" + driver + " " + local + " -> " + remote + ", cookie=" + cookie + ", fd=" + fd
+        + ", created=" + createdAt + ", " + tuning + "}";
+  }
+}
