@@ -93,6 +93,17 @@ public final class SocketRecord {
     return socket.readKernel(this);
   }
 
+  /**
+   * The kernel's state of this socket now, by 4-tuple and cookie (sock_diag). It stays meaningful after the kernel
+   * dropped the connection: the answer is then {@link KernelState#GONE}.
+   *
+   * @return the state
+   * @throws IOException if native access is unavailable or the kernel refuses the lookup
+   */
+  public KernelState kernelState() throws IOException {
+    return KernelLookup.lookup(this);
+  }
+
   @Override
   public String toString() {
     return "SocketRecord{" + driver + " " + local + " -> " + remote + ", cookie=" + cookie + ", fd=" + fd
