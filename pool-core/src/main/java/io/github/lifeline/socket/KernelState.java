@@ -1,6 +1,8 @@
 package io.github.lifeline.socket;
 
 import io.github.lifeline.internal.linux.DiagResult;
+import io.github.lifeline.internal.linux.SockDiag;
+import java.io.IOException;
 import io.github.lifeline.internal.linux.TcpState;
 import java.util.Optional;
 
@@ -17,6 +19,17 @@ public record KernelState(String tcpState, int probes, int retransmits) {
 
   /** The state name when the kernel no longer has the socket. */
   public static final String GONE = "GONE";
+
+  /**
+   * Looks a socket up through a caller-owned sock_diag channel (for monitors that keep their own).
+   *
+   * @param diag the channel
+   * @param record the socket
+   * @return its state now
+   */
+  public static KernelState lookup(SockDiag diag, SocketRecord record) throws IOException {
+    return of(diag.lookup(record.local(), record.remote(), record.cookie()));
+  }
 
   static KernelState of(Optional<DiagResult> diag) {
     return diag.map(d -> new KernelState(d.state().name(), d.probes(), d.retransmits()))

@@ -82,11 +82,26 @@ public class LifelineSocket extends Socket {
   public synchronized void close() throws IOException {
     SocketRecord r = record;
     if (r != null) {
-      // Leave the registry first: nobody may use the descriptor number once the JDK released it.
+      // Leave the registry and every watcher first: nobody may use the descriptor number once the JDK released it.
       registry.remove(r);
       record = null;
+      try {
+        r.runCloseHooks();
+      } catch (RuntimeException e) {
+        LOG.warn("Lifeline [{}] {} -> {}: a close hook failed", driver, r.local(), r.remote(), e);
+      }
     }
     super.close();
+  }
+
+  synchronized boolean whileOpen(SocketRecord r, SocketRecord.OpenAction action,
+      java.util.function.Consumer<SocketRecord> onClose) throws IOException {
+    if (isClosed() || record != r) {
+      return false;
+    }
+    action.run(r);
+    r.addCloseHook(onClose);
+    return true;
   }
 
   synchronized TuningReport readKernel(SocketRecord r) throws IOException {

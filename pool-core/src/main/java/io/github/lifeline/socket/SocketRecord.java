@@ -4,6 +4,9 @@ import io.github.lifeline.LifelineSettings;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * A socket Lifeline tuned: its 4-tuple, its kernel identity, what was requested and what the kernel holds.
@@ -23,6 +26,7 @@ public final class SocketRecord {
   private final Instant createdAt;
   private final LifelineSettings settings;
   private final TuningReport tuning;
+  private final List<Consumer<SocketRecord>> closeHooks = new CopyOnWriteArrayList<>();
 
   SocketRecord(LifelineSocket socket, String driver, SocketTuner.Tuned tuned, Instant createdAt,
       LifelineSettings settings) {
@@ -102,6 +106,42 @@ public final class SocketRecord {
    */
   public KernelState kernelState() throws IOException {
     return KernelLookup.lookup(this);
+  }
+
+  /** An action on an open socket's descriptor. */
+  @FunctionalInterface
+  public interface OpenAction {
+    /** Runs while the socket cannot be closed. */
+    void run(SocketRecord record) throws IOException;
+  }
+
+  /**
+   * Runs {@code action} only if the socket is open, and keeps it from being closed meanwhile, so that the descriptor
+   * number cannot change hands. If the action succeeds, {@code onClose} runs when the socket closes, before the
+   * descriptor is released.
+   *
+   * @return whether the socket was open and the action ran
+   */
+  public boolean whileOpen(OpenAction action, Consumer<SocketRecord> onClose) throws IOException {
+    return socket.whileOpen(this, action, onClose);
+  }
+
+  void addCloseHook(Consumer<SocketRecord> hook) {
+    closeHooks.add(hook);
+  }
+
+  void runCloseHooks() {
+    for (Consumer<SocketRecord> hook : closeHooks) {
+      hook.accept(this);
+    }
+  }
+
+  /**
+   * Closes the socket under the driver's feet: a caller blocked on it fails at once with an I/O error, which the
+   * driver reports as a connection failure (SQLState 08xxx), and every later use fails the same way.
+   */
+  public void abort() throws IOException {
+    socket.close();
   }
 
   @Override

@@ -62,6 +62,24 @@ final class LibC {
   /** {@code int close(int fd)}. */
   static native int close(int fd);
 
+  /** {@code int epoll_create1(int flags)}. */
+  static native int epoll_create1(int flags);
+
+  /** {@code int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)}. */
+  static native int epoll_ctl(int epfd, int op, int fd, byte[] event);
+
+  /** {@code int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)}. */
+  static native int epoll_wait(int epfd, byte[] events, int maxevents, int timeout);
+
+  /** {@code int eventfd(unsigned int initval, int flags)}. */
+  static native int eventfd(int initval, int flags);
+
+  /** {@code ssize_t write(int fd, const void *buf, size_t count)}. */
+  static native long write(int fd, byte[] buf, long count);
+
+  /** {@code ssize_t read(int fd, void *buf, size_t count)}. */
+  static native long read(int fd, byte[] buf, long count);
+
   /** {@code char *strerror(int errnum)}: the C library's text for an errno value. */
   static native String strerror(int errnum);
 
