@@ -65,6 +65,7 @@ public final class SocketMonitor implements AutoCloseable {
   private final AtomicLong tokens = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
+  private final boolean stopWhenIdle;
 
   /**
    * Starts the monitor thread.
@@ -76,6 +77,22 @@ public final class SocketMonitor implements AutoCloseable {
    */
   public SocketMonitor(String name, Listener listener, ThreadFactory threadFactory, LongSupplier nanoTime)
       throws IOException {
+    this(name, listener, threadFactory, nanoTime, false);
+  }
+
+  /**
+   * Starts the monitor thread.
+   *
+   * @param name the pool name, used in the thread name and logs
+   * @param listener receives verdicts
+   * @param threadFactory makes the monitor thread (it should be a daemon)
+   * @param nanoTime the clock for {@link Verdict#detectedNanos()}, normally {@code System::nanoTime}
+   * @param stopWhenIdle whether the monitor stops by itself, releasing its thread and descriptors, once it watches no
+   *     socket any more; {@link #watch} then answers {@link WatchResult#MONITOR_STOPPED}
+   */
+  public SocketMonitor(String name, Listener listener, ThreadFactory threadFactory, LongSupplier nanoTime,
+      boolean stopWhenIdle) throws IOException {
+    this.stopWhenIdle = stopWhenIdle;
     this.name = Objects.requireNonNull(name);
     this.listener = Objects.requireNonNull(listener);
     this.nanoTime = Objects.requireNonNull(nanoTime);
@@ -101,12 +118,25 @@ public final class SocketMonitor implements AutoCloseable {
     };
   }
 
+  /** What {@link #watch} did. */
+  public enum WatchResult {
+    /** The socket is watched. */
+    WATCHED,
+    /** The socket was already closed. */
+    SOCKET_CLOSED,
+    /** This monitor has stopped; use a new one. */
+    MONITOR_STOPPED
+  }
+
   /**
-   * Starts watching a socket until it dies or closes. A socket that is already closed is ignored.
+   * Starts watching a socket until it dies or closes.
    *
-   * @return whether the socket is now watched
+   * @return what happened
    */
-  public boolean watch(SocketRecord record) throws IOException {
+  public synchronized WatchResult watch(SocketRecord record) throws IOException {
+    if (!running) {
+      return WatchResult.MONITOR_STOPPED;
+    }
     if (record.fd() < 0) {
       throw new IOException("Socket " + record.local() + " -> " + record.remote()
           + " has no file descriptor (native access unavailable); it cannot be watched");
@@ -122,8 +152,14 @@ public final class SocketMonitor implements AutoCloseable {
     }
     if (!open) {
       watched.remove(token);
+      return WatchResult.SOCKET_CLOSED;
     }
-    return open;
+    return WatchResult.WATCHED;
+  }
+
+  /** Whether the monitor thread is running. */
+  public boolean isRunning() {
+    return running;
   }
 
   /** How many sockets are watched now. */
@@ -148,7 +184,19 @@ public final class SocketMonitor implements AutoCloseable {
       } catch (IOException e) {
         LOG.warn("{} - Lifeline monitor could not unwatch {} -> {}: {}", name, r.local(), r.remote(), e.getMessage());
       }
+      if (stopWhenIdle && watched.isEmpty()) {
+        epoll.wakeUp();
+      }
     }
+  }
+
+  /** Under the monitor's lock: stop if idle and allowed to. */
+  private synchronized boolean stopIfIdle() {
+    if (stopWhenIdle && watched.isEmpty()) {
+      running = false;
+      return true;
+    }
+    return false;
   }
 
   private void run() {
@@ -176,6 +224,12 @@ public final class SocketMonitor implements AutoCloseable {
           report(r, (int) ev[1], now);
         }
       }
+      if (stopIfIdle()) {
+        epoll.close();
+        diag.close();
+        LOG.debug("{} - Lifeline monitor stopped: no socket left to watch", name);
+        return;
+      }
     }
     LOG.debug("{} - Lifeline monitor stopped", name);
   }
@@ -199,10 +253,12 @@ public final class SocketMonitor implements AutoCloseable {
   /** Stops the monitor thread and releases the epoll instance; watched sockets are left open. */
   @Override
   public void close() {
-    if (!running) {
-      return;
+    synchronized (this) {
+      if (!running) {
+        return;
+      }
+      running = false;
     }
-    running = false;
     epoll.wakeUp();
     try {
       thread.join(5000);

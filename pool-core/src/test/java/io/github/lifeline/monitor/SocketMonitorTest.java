@@ -54,7 +54,7 @@ class SocketMonitorTest {
   void peerCloseIsReportedOnceAsCloseWait() throws Exception {
     Socket[] p = pair();
     LifelineSocket client = (LifelineSocket) p[0];
-    assertThat(monitor.watch(client.record())).isTrue();
+    assertThat(monitor.watch(client.record())).isEqualTo(SocketMonitor.WatchResult.WATCHED);
     assertThat(monitor.watchedCount()).isOne();
     p[1].close();
     SocketMonitor.Verdict v = verdicts.poll(10, TimeUnit.SECONDS);
@@ -93,7 +93,7 @@ class SocketMonitorTest {
     Socket[] p = pair();
     var record = ((LifelineSocket) p[0]).record();
     p[0].close();
-    assertThat(monitor.watch(record)).isFalse();
+    assertThat(monitor.watch(record)).isEqualTo(SocketMonitor.WatchResult.SOCKET_CLOSED);
     assertThat(monitor.watchedCount()).isZero();
   }
 
@@ -116,6 +116,22 @@ class SocketMonitorTest {
     SocketMonitor.Verdict v = verdicts.poll(10, TimeUnit.SECONDS);
     assertThat(v.record()).isSameAs(((LifelineSocket) pairs.get(123)[0]).record());
     assertThat(monitor.watchedCount()).isEqualTo(199);
+  }
+
+  @Test
+  void idleMonitorStopsByItselfWhenItsLastSocketCloses() throws Exception {
+    SocketMonitor idle = new SocketMonitor("idle", verdicts::add, SocketMonitor.daemonThreads("idle"),
+        System::nanoTime, true);
+    Socket[] p = pair();
+    assertThat(idle.watch(((LifelineSocket) p[0]).record())).isEqualTo(SocketMonitor.WatchResult.WATCHED);
+    p[0].close();
+    for (int i = 0; i < 200 && idle.isRunning(); i++) {
+      Thread.sleep(10);
+    }
+    assertThat(idle.isRunning()).isFalse();
+    Socket[] q = pair();
+    assertThat(idle.watch(((LifelineSocket) q[0]).record())).isEqualTo(SocketMonitor.WatchResult.MONITOR_STOPPED);
+    idle.close();
   }
 
   @Test

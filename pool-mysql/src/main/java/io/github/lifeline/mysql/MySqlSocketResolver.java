@@ -27,6 +27,9 @@ public final class MySqlSocketResolver implements ConnectionSocketResolver {
       return Optional.empty();
     }
     Session session = connection.unwrap(MysqlConnection.class).getSession();
+    if (session == null || session.isClosed()) {
+      throw new SQLException("Connection is closed", "08003");
+    }
     if (!(session instanceof NativeSession)) {
       throw new SQLException("Lifeline supports Connector/J's classic protocol only, not " + session.getClass().getName());
     }

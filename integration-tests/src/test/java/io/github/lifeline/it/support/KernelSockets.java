@@ -11,12 +11,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The kernel's view of TCP sockets, as {@code ss -tnoe} prints it: an observer outside Lifeline's own code path.
+ * The kernel's view of TCP sockets, as {@code ss -tanoep} prints it: an observer outside Lifeline's own code path.
  */
 public final class KernelSockets {
 
   private static final Pattern LINE = Pattern.compile(
       "^(\\S+)\\s+\\d+\\s+\\d+\\s+(\\S+):(\\d+)\\s+(\\S+):(\\d+)\\b(.*)$");
+  private static final Pattern PID = Pattern.compile("pid=(\\d+)");
   private static final Pattern TIMER = Pattern.compile("timer:\\((\\w+),([^,]+),(\\d+)\\)");
 
   private KernelSockets() {
@@ -24,7 +25,7 @@ public final class KernelSockets {
 
   /** One socket as {@code ss} shows it. */
   public record SsSocket(String state, String localAddress, int localPort, String peerAddress, int peerPort,
-      Optional<String> timerName, Optional<Duration> timerRemaining, String raw) {
+      Optional<String> timerName, Optional<Duration> timerRemaining, Optional<Long> pid, String raw) {
   }
 
   /**
@@ -34,7 +35,7 @@ public final class KernelSockets {
    * @return the sockets, client side only
    */
   public static List<SsSocket> toPeerPort(int port) throws IOException, InterruptedException {
-    Process p = new ProcessBuilder("ss", "-tanoe", "dport", "= :" + port).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("ss", "-tanoep", "dport", "= :" + port).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
       throw new IOException("ss failed: " + out);
@@ -52,8 +53,10 @@ public final class KernelSockets {
         name = Optional.of(t.group(1));
         remaining = Optional.of(parseSsDuration(t.group(2)));
       }
+      Matcher pid = PID.matcher(m.group(6));
       result.add(new SsSocket(m.group(1), m.group(2), Integer.parseInt(m.group(3)), m.group(4),
-          Integer.parseInt(m.group(5)), name, remaining, line.trim()));
+          Integer.parseInt(m.group(5)), name, remaining,
+          pid.find() ? Optional.of(Long.parseLong(pid.group(1))) : Optional.empty(), line.trim()));
     }
     return result;
   }

@@ -1,0 +1,115 @@
+package io.github.lifeline.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import io.github.lifeline.Lifeline;
+import io.github.lifeline.LifelineDataSource;
+import io.github.lifeline.LifelineSettings;
+import io.github.lifeline.hikari.EvictionEvent;
+import io.github.lifeline.it.server.DatabaseServer;
+import io.github.lifeline.it.server.MariaDbServer;
+import io.github.lifeline.it.server.PostgresServer;
+import io.github.lifeline.it.support.Borrower;
+import io.github.lifeline.it.support.Driver;
+import io.github.lifeline.it.support.Timed;
+import io.github.lifeline.it.support.Timed.Outcome;
+import io.github.lifeline.socket.SocketRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** Pools come and go without leaving anything behind, and healthy load never triggers an eviction. */
+class PoolLifecycleIT {
+
+  static final int CYCLES = 1000;
+
+  @ParameterizedTest
+  @EnumSource(Driver.class)
+  void thousandPoolsOpenedAndClosedLeaveNoThreadRegistryEntryOrDescriptor(Driver driver) throws Exception {
+    try (DatabaseServer server = driver == Driver.POSTGRESQL ? PostgresServer.start() : MariaDbServer.start()) {
+      cycle(driver, server, 20); // warm up
+      long fds = openFds();
+      long threads = lifelineThreads();
+      cycle(driver, server, CYCLES);
+      assertThat(SocketRegistry.global().records()).noneMatch(r -> r.remote().getPort() == server.port());
+      Double t = Timed.awaitAll(() -> List.of(lifelineThreads()), n -> n <= threads, System.nanoTime(), 5);
+      assertThat(t).as("no Lifeline monitor thread left: %s", lifelineThreads()).isNotNull();
+      assertThat(openFds()).as("open descriptors after %d pools", CYCLES).isEqualTo(fds);
+    }
+  }
+
+  private static void cycle(Driver driver, DatabaseServer server, int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      Properties p = driver.hikariProperties(server, "cycle-" + driver, 1, null);
+      try (LifelineDataSource ds = new LifelineDataSource(new HikariConfig(p), LifelineSettings.defaults(),
+          e -> { })) {
+        try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("select 1")) {
+          assertThat(rs.next()).isTrue();
+          assertThat(Lifeline.lookup(c)).isPresent();
+        }
+      }
+    }
+  }
+
+  /**
+   * Two minutes of healthy load on both drivers at once (a borrower at ~100 borrows/s per pool, a long query with a
+   * user timeout far shorter than the query): no eviction, no failed borrow, the long query completes.
+   */
+  @Test
+  void healthyLoadCausesNoEviction() throws Exception {
+    Duration load = Duration.ofSeconds(Long.getLong("lifeline.it.healthySeconds", 120));
+    LifelineSettings settings = LifelineSettings.builder().keepaliveIdle(Duration.ofSeconds(1))
+        .keepaliveInterval(Duration.ofSeconds(1)).keepaliveCount(2).userTimeout(Duration.ofMillis(2000)).build();
+    List<EvictionEvent> events = new CopyOnWriteArrayList<>();
+    try (DatabaseServer pg = PostgresServer.start();
+         DatabaseServer maria = MariaDbServer.start();
+         LifelineDataSource pgPool = new LifelineDataSource(
+             EvictionScenarios.config(Driver.POSTGRESQL, pg, "healthy"), settings, events::add);
+         LifelineDataSource mariaPool = new LifelineDataSource(
+             EvictionScenarios.config(Driver.MYSQL, maria, "healthy"), settings, events::add)) {
+      Borrower pb = new Borrower("pg", pgPool, Driver.POSTGRESQL, 10);
+      Borrower mb = new Borrower("maria", mariaPool, Driver.MYSQL, 10);
+      long t0 = System.nanoTime();
+      CompletableFuture<Outcome> pgLong;
+      CompletableFuture<Outcome> mariaLong;
+      try (Connection pc = pgPool.getConnection(); Connection mc = mariaPool.getConnection()) {
+        pgLong = Timed.execute(pc, "select pg_sleep(8)", t0);
+        mariaLong = Timed.execute(mc, "select sleep(8)", t0);
+        assertThat((Throwable) pgLong.get(30, TimeUnit.SECONDS).error()).isNull();
+        assertThat((Throwable) mariaLong.get(30, TimeUnit.SECONDS).error()).isNull();
+      }
+      Thread.sleep(Math.max(0, load.toMillis() - (System.nanoTime() - t0) / 1_000_000));
+      pb.stop(10_000);
+      mb.stop(10_000);
+      assertThat(events).as("evictions under healthy load").isEmpty();
+      for (Borrower b : List.of(pb, mb)) {
+        assertThat(b.samples()).hasSizeGreaterThan((int) (load.toSeconds() * 50));
+        assertThat(b.samples()).allSatisfy(s -> assertThat(s.result()).isEqualTo(Borrower.Result.OK));
+      }
+    }
+  }
+
+  private static long openFds() throws Exception {
+    try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
+  private static long lifelineThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("lifeline-")).count();
+  }
+}
