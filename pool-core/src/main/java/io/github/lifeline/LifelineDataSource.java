@@ -76,11 +76,11 @@ public final class LifelineDataSource implements DataSource, Closeable {
   @Override
   public void close() {
     try {
-      pool.close();
-    } finally {
       if (guard != null) {
-        guard.close();
+        guard.close(); // first: the pool's own closing of its connections is no death to report
       }
+    } finally {
+      pool.close();
     }
   }
 

@@ -115,6 +115,7 @@ public final class MonitorIdleCpu {
         json.put("processCpuPercent", idle.processPercent());
         json.put("verdictsWhileIdle", verdicts.get());
         json.put("watchedAfterIdle", monitor.watchedCount());
+        json.put("monitorRunningAfterIdle", String.valueOf(monitor.isRunning()));
 
         List<SocketRecord> records = new ArrayList<>();
         for (LifelineSocket c : clients) {

@@ -160,7 +160,9 @@ public class MonitorLagBenchmark {
   /** Reports what the monitor saw, then closes everything. */
   @TearDown(Level.Trial)
   public void tearDown() {
+    long strays;
     synchronized (reasons) {
+      strays = stray;
       System.out.println("monitor verdicts by reason: " + reasons + ", for another socket than awaited: " + stray
           + ", still watched: " + monitor.watchedCount());
     }
@@ -175,8 +177,8 @@ public class MonitorLagBenchmark {
     } catch (IOException ignored) {
       // nothing left to release
     }
-    if (stray != 0) {
-      throw new IllegalStateException(stray + " verdicts for sockets that were not closed by the benchmark");
+    if (strays != 0) {
+      throw new IllegalStateException(strays + " verdicts for sockets that were not closed by the benchmark");
     }
   }
 }

@@ -341,7 +341,8 @@ abstract class EvictionScenarios {
     m.put("worstBorrowMs", Math.round(load.worstBorrowMs() * 10) / 10.0);
     m.put("refillMs", refillSeconds == null ? null : Math.round(refillSeconds * 1e4) / 10.0);
     m.putAll(extra);
-    FaultMatrix.record(new FaultMatrix.Entry(driver == Driver.POSTGRESQL ? "postgresql" : "mysql", fault, mode,
+    // The pool's numbers join the fault bench's entry of the same driver, fault and mode (FaultBench runs first).
+    FaultMatrix.merge(new FaultMatrix.Entry(driver == Driver.POSTGRESQL ? "postgresql" : "mysql", fault, mode,
         load.failedBorrows() == 0 ? "completed" : "error", null, 0, Map.of(), m));
   }
 }

@@ -352,8 +352,11 @@ abstract class FaultScenarios {
     }
   }
 
-  private static void record(Driver driver, String fault, String mode, String outcome, Double verdict, double cap,
-      LifelineSettings settings, Map<String, Object> metrics) {
+  private void record(Driver driver, String fault, String mode, String outcome, Double verdict, double cap,
+      LifelineSettings settings, Map<String, Object> extra) {
+    Map<String, Object> metrics = new LinkedHashMap<>();
+    metrics.put("provider", provider());
+    metrics.putAll(extra);
     Map<String, Object> s = new LinkedHashMap<>();
     if (settings != null) {
       s.put("keepaliveIdle", settings.keepaliveIdle().getSeconds());

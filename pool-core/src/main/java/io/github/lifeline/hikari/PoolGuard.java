@@ -69,7 +69,7 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
   private volatile HikariDataSource dataSource;
   private volatile long recoveringUntilNanos;
   private SocketMonitor monitor;
-  private boolean closed;
+  private volatile boolean closed;
 
   /**
    * @param config the pool's configuration (its pool name is read when needed: HikariCP generates one at start)
@@ -179,6 +179,9 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
   @Override
   public void onDead(SocketMonitor.Verdict verdict) {
     SocketRecord first = verdict.record();
+    if (closingByOwner(first)) {
+      return;
+    }
     Map<SocketRecord, String> reasons = new LinkedHashMap<>();
     Map<SocketRecord, KernelState> states = new LinkedHashMap<>();
     reasons.put(first, verdict.reason());
@@ -264,6 +267,25 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
     }
   }
 
+  /**
+   * Whether the verdict is the answer to the pool's own close (HikariCP retiring or shutting down the connection: the
+   * driver sent its goodbye, the server closed its side). Such a connection is no eviction.
+   */
+  private boolean closingByOwner(SocketRecord r) {
+    if (closed) {
+      return true;
+    }
+    Connection physical = physicalOf(r);
+    if (physical == null) {
+      return true; // its socket is already closed and unregistered
+    }
+    try {
+      return physical.isClosed();
+    } catch (SQLException e) {
+      return false;
+    }
+  }
+
   private Connection physicalOf(SocketRecord r) {
     synchronized (recordByPhysical) {
       for (Map.Entry<Connection, SocketRecord> e : recordByPhysical.entrySet()) {
@@ -336,11 +358,15 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
 
   /** Stops the monitor; the pool's sockets are left to the pool. */
   @Override
-  public synchronized void close() {
-    closed = true;
-    if (monitor != null) {
-      monitor.close();
+  public void close() {
+    SocketMonitor m;
+    synchronized (this) {
+      closed = true;
+      m = monitor;
       monitor = null;
+    }
+    if (m != null) {
+      m.close(); // outside the lock: the monitor thread may be waiting for it in onDead
     }
   }
 }

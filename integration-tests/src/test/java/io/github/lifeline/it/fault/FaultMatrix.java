@@ -148,6 +148,37 @@ public final class FaultMatrix {
     }
   }
 
+  /**
+   * Adds measurements of a later layer (for example the pool's, beside the kernel's) to the entry of the same driver,
+   * fault and mode, keeping that entry's other fields; records {@code entry} whole when there is none yet.
+   *
+   * @param entry the measurement; its metrics are added to the existing entry, replacing those of the same name
+   */
+  public static void merge(Entry entry) {
+    synchronized (FaultMatrix.class) {
+      if (shared == null) {
+        shared = new FaultMatrix(file());
+        shared.reset();
+      }
+      shared.mergeEntry(entry);
+    }
+  }
+
+  synchronized void mergeEntry(Entry entry) {
+    for (int i = 0; i < entries.size(); i++) {
+      Entry e = entries.get(i);
+      if (e.driver().equals(entry.driver()) && e.fault().equals(entry.fault()) && e.mode().equals(entry.mode())) {
+        Map<String, Object> metrics = new LinkedHashMap<>(e.metrics());
+        metrics.putAll(entry.metrics());
+        entries.set(i, new Entry(e.driver(), e.fault(), e.mode(), e.outcome(), e.verdictSeconds(), e.capSeconds(),
+            e.settings(), metrics));
+        write();
+        return;
+      }
+    }
+    add(entry);
+  }
+
   /** @return where {@link #record} writes: {@code <build directory>/fault-matrix.json} */
   public static Path file() {
     String target = System.getProperty(TARGET_PROPERTY);

@@ -8,7 +8,7 @@ import io.github.lifeline.it.support.Driver;
 
 /** Detect and evict against PostgreSQL and MariaDB servers that the test JVM starts itself. */
 @RequiresFaultInjection
-class EmbeddedEvictionIT extends EvictionScenarios {
+class EmbeddedPoolEvictionIT extends EvictionScenarios {
 
   @Override
   protected DatabaseServer startServer(Driver driver) {
