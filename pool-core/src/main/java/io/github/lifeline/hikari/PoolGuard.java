@@ -179,7 +179,8 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
   @Override
   public void onDead(SocketMonitor.Verdict verdict) {
     SocketRecord first = verdict.record();
-    if (closingByOwner(first)) {
+    if (closingByOwner(first) || (verdict.state().established() && verdict.reason().equals("peer-closed"))) {
+      // The pool or the driver is closing this connection itself; a peer's FIN would have left CLOSE_WAIT.
       return;
     }
     Map<SocketRecord, String> reasons = new LinkedHashMap<>();
@@ -272,7 +273,7 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
    * driver sent its goodbye, the server closed its side). Such a connection is no eviction.
    */
   private boolean closingByOwner(SocketRecord r) {
-    if (closed) {
+    if (closed || r.shutDownByOwner()) {
       return true;
     }
     Connection physical = physicalOf(r);

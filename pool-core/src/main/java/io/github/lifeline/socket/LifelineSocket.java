@@ -78,6 +78,25 @@ public class LifelineSocket extends Socket {
     }
   }
 
+  /** The owner shut a direction down (some drivers do before closing): the socket is on its way out. */
+  private volatile boolean shutDownByOwner;
+
+  @Override
+  public void shutdownInput() throws IOException {
+    shutDownByOwner = true;
+    super.shutdownInput();
+  }
+
+  @Override
+  public void shutdownOutput() throws IOException {
+    shutDownByOwner = true;
+    super.shutdownOutput();
+  }
+
+  boolean shutDownByOwner() {
+    return shutDownByOwner;
+  }
+
   @Override
   public synchronized void close() throws IOException {
     SocketRecord r = record;

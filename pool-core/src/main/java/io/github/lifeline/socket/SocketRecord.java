@@ -137,6 +137,14 @@ public final class SocketRecord {
   }
 
   /**
+   * Whether the driver itself shut the socket's input or output down, as Connector/J does just before closing: the
+   * kernel then reports the read side as closed, which is no death of the peer.
+   */
+  public boolean shutDownByOwner() {
+    return socket.shutDownByOwner();
+  }
+
+  /**
    * Closes the socket under the driver's feet: a caller blocked on it fails at once with an I/O error, which the
    * driver reports as a connection failure (SQLState 08xxx), and every later use fails the same way.
    */
