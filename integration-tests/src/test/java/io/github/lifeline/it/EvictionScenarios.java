@@ -14,6 +14,7 @@ import io.github.lifeline.it.support.Borrower.Result;
 import io.github.lifeline.it.support.Borrower.Sample;
 import io.github.lifeline.it.support.Driver;
 import io.github.lifeline.it.support.KernelSockets;
+import io.github.lifeline.it.support.PooledSockets;
 import io.github.lifeline.it.support.Timed;
 import io.github.lifeline.it.support.Timed.Outcome;
 import io.github.lifeline.socket.SocketRecord;
@@ -220,8 +221,7 @@ abstract class EvictionScenarios {
       Outcome so = sf.isDone() ? sf.get() : null;
       record(driver, "blackhole-inflight", "baseline", so == null ? Load.blocked(Timed.since(t0)) : Load.single(so),
           null, null, Map.of());
-      sc.abort(Runnable::run);
-      sf.get(30, TimeUnit.SECONDS);
+      PooledSockets.release(stock, sc, sf);
     }
   }
 

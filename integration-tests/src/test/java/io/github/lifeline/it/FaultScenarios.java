@@ -116,7 +116,7 @@ abstract class FaultScenarios {
       } finally {
         server.heal();
       }
-      release(sc, s);
+      PooledSockets.release(stock.pool(), sc, s);
     }
   }
 
@@ -247,7 +247,7 @@ abstract class FaultScenarios {
       } finally {
         server.heal();
       }
-      release(sc, s);
+      PooledSockets.release(stock.pool(), sc, s);
     }
   }
 
@@ -295,7 +295,7 @@ abstract class FaultScenarios {
       } finally {
         server.thaw();
       }
-      release(sc, s);
+      PooledSockets.release(stock.pool(), sc, s);
     }
   }
 
@@ -321,17 +321,6 @@ abstract class FaultScenarios {
 
   static double keepaliveBudget(LifelineSettings s) {
     return s.keepaliveIdle().getSeconds() + s.keepaliveInterval().getSeconds() * s.keepaliveCount();
-  }
-
-  /** Ends a stock caller still blocked in a statement, after the fault is undone, and waits for its thread. */
-  private static void release(Connection c, CompletableFuture<Outcome> f) throws Exception {
-    if (f == null) {
-      return;
-    }
-    if (!f.isDone()) {
-      c.abort(Runnable::run);
-    }
-    f.get(30, TimeUnit.SECONDS);
   }
 
   private static Outcome firstUse(Connection c, long t0) {

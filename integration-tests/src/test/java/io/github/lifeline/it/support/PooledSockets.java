@@ -144,6 +144,25 @@ public final class PooledSockets implements AutoCloseable {
     return idle;
   }
 
+  /**
+   * Ends a caller that may still be blocked in a statement once the fault is undone: waits briefly for it to finish by
+   * itself, else aborts the connection. Either way the connection is evicted from its pool, so that closing the proxy
+   * afterwards does not trip over an aborted physical connection.
+   */
+  public static void release(HikariDataSource pool, Connection c, java.util.concurrent.CompletableFuture<?> caller)
+      throws Exception {
+    if (caller == null) {
+      return;
+    }
+    try {
+      caller.get(2, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      c.abort(Runnable::run);
+      caller.get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+    pool.evictConnection(c);
+  }
+
   /** Runs {@code select 1} on a connection. */
   public static void selectOne(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 1")) {
