@@ -56,16 +56,23 @@ public final class LifelineDataSource implements DataSource, Closeable {
 
   @Override
   public Connection getConnection() throws SQLException {
-    Connection c = pool.getConnection();
-    if (guard != null) {
+    for (int attempt = 0; ; attempt++) {
+      Connection c = pool.getConnection();
+      if (guard == null) {
+        return c;
+      }
       try {
+        if (attempt <= pool.getMaximumPoolSize() && guard.isKnownDead(c)) {
+          pool.evictConnection(c); // its verdict arrived while HikariCP handed it out: never give it to the caller
+          continue;
+        }
         guard.borrowed(c);
+        return c;
       } catch (SQLException | RuntimeException e) {
         c.close();
         throw e;
       }
     }
-    return c;
   }
 
   @Override

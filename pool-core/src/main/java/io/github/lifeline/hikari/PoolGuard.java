@@ -183,6 +183,8 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
       // The pool or the driver is closing this connection itself; a peer's FIN would have left CLOSE_WAIT.
       return;
     }
+    abortNow(first); // first of all, so that a borrower who gets it meanwhile fails fast or is refused it
+
     Map<SocketRecord, String> reasons = new LinkedHashMap<>();
     Map<SocketRecord, KernelState> states = new LinkedHashMap<>();
     reasons.put(first, verdict.reason());
@@ -221,15 +223,7 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
     Map<SocketRecord, Connection> proxies = new LinkedHashMap<>();
     for (SocketRecord r : reasons.keySet()) {
       proxies.put(r, proxyByRecord.get(r));
-      Connection physical = physicalOf(r);
-      if (physical != null) {
-        aborted.add(physical);
-      }
-      try {
-        r.abort();
-      } catch (IOException e) {
-        LOG.debug("{} - closing dead socket {} -> {} failed: {}", poolName(), r.local(), r.remote(), e.getMessage());
-      }
+      abortNow(r);
     }
     HikariDataSource ds = dataSource;
     List<SocketRecord> unevicted = new ArrayList<>();
@@ -285,6 +279,31 @@ public final class PoolGuard implements SocketMonitor.Listener, AutoCloseable {
     } catch (SQLException e) {
       return false;
     }
+  }
+
+  private void abortNow(SocketRecord r) {
+    Connection physical = physicalOf(r);
+    if (physical != null) {
+      aborted.add(physical);
+    }
+    try {
+      r.abort();
+    } catch (IOException e) {
+      LOG.debug("{} - closing dead socket {} -> {} failed: {}", poolName(), r.local(), r.remote(), e.getMessage());
+    }
+  }
+
+  /**
+   * Whether a connection just borrowed is one Lifeline already found dead (its verdict came while HikariCP was handing
+   * it out). {@code LifelineDataSource} then evicts it and borrows again, so the caller never receives it.
+   */
+  public boolean isKnownDead(Connection proxy) throws SQLException {
+    Connection physical = proxy.unwrap(Connection.class);
+    if (aborted.contains(physical)) {
+      return true;
+    }
+    SocketRecord r = recordByPhysical.get(physical);
+    return r != null && r.isClosed();
   }
 
   private Connection physicalOf(SocketRecord r) {
