@@ -2,8 +2,8 @@ package io.github.lifeline;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.github.lifeline.hikari.EvictionListener;
-import io.github.lifeline.hikari.PoolGuard;
+import io.github.lifeline.internal.pool.Installer;
+import io.github.lifeline.internal.pool.PoolGuard;
 import java.io.Closeable;
 import java.io.PrintWriter;
 import java.sql.Connection;
@@ -13,15 +13,18 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * A HikariCP pool with Lifeline installed and in full control: it sees every borrow, so it can evict any dead
- * connection individually the moment the kernel declares it dead, and the pool refills at once.
+ * A HikariCP pool with Lifeline installed and in full control: it sees every borrow, so besides what
+ * {@link Lifeline#install(HikariConfig)} gives, a connection whose death the kernel reported while HikariCP was lending
+ * it is never handed out, a borrow made while the server is shutting down waits for a fresh connection instead of
+ * taking an old one, and every dead connection it ever lent is evicted individually the moment the kernel declares
+ * it dead.
  *
  * <pre>{@code
  * try (LifelineDataSource ds = new LifelineDataSource(hikariConfig)) {
  *   try (Connection c = ds.getConnection()) { ... }
  * }
  * }</pre>
- * Closing it closes the pool and stops the monitor: no thread, registry entry or descriptor is left behind.
+ * Closing it closes the pool: no thread, registry entry or descriptor of it is left behind.
  */
 public final class LifelineDataSource implements DataSource, Closeable {
 
@@ -34,19 +37,17 @@ public final class LifelineDataSource implements DataSource, Closeable {
   }
 
   /**
-   * A pool from {@code config}.
+   * A pool from {@code config}; {@code config} itself is not changed.
    *
-   * @param config the HikariCP configuration (not yet used by another pool)
+   * @param config the HikariCP configuration
    * @param settings Lifeline's settings
    * @param listener receives every eviction
    * @throws LifelineConfigException if no Lifeline driver module matches, or a driver property conflicts
    */
   public LifelineDataSource(HikariConfig config, LifelineSettings settings, EvictionListener listener) {
-    this.guard = Lifeline.prepare(config, settings, listener);
-    this.pool = new HikariDataSource(config);
-    if (guard != null) {
-      guard.attach(pool);
-    }
+    HikariConfig installed = Lifeline.install(config, settings, listener);
+    this.guard = Installer.guardOf(installed).orElse(null);
+    this.pool = new HikariDataSource(installed);
   }
 
   /** The HikariCP pool underneath, for its MXBeans and metrics. */
@@ -54,25 +55,22 @@ public final class LifelineDataSource implements DataSource, Closeable {
     return pool;
   }
 
+  /**
+   * Lifeline's view of this pool: its sockets, what is watched, what was evicted.
+   *
+   * @throws IllegalStateException when Lifeline is disabled ({@code lifeline.enabled=false})
+   */
+  public LifelinePool pool() {
+    if (guard == null) {
+      throw new IllegalStateException("Lifeline is disabled on pool " + pool.getPoolName());
+    }
+    return guard;
+  }
+
   @Override
   public Connection getConnection() throws SQLException {
-    for (int attempt = 0; ; attempt++) {
-      Connection c = pool.getConnection();
-      if (guard == null) {
-        return c;
-      }
-      try {
-        if (attempt <= pool.getMaximumPoolSize() && guard.isKnownDead(c)) {
-          pool.evictConnection(c); // its verdict arrived while HikariCP handed it out: never give it to the caller
-          continue;
-        }
-        guard.borrowed(c);
-        return c;
-      } catch (SQLException | RuntimeException e) {
-        c.close();
-        throw e;
-      }
-    }
+    Connection c = pool.getConnection();
+    return guard == null ? c : guard.checked(pool, c);
   }
 
   @Override
@@ -83,11 +81,11 @@ public final class LifelineDataSource implements DataSource, Closeable {
   @Override
   public void close() {
     try {
-      if (guard != null) {
-        guard.close(); // first: the pool's own closing of its connections is no death to report
-      }
-    } finally {
       pool.close();
+    } finally {
+      if (guard != null) {
+        guard.close();
+      }
     }
   }
 

@@ -30,6 +30,8 @@ public final class LifelineSettings {
   public static final int MAX_KEEPALIVE_SECONDS = 32767;
   /** Kernel limit for TCP_KEEPCNT (MAX_TCP_KEEPCNT). */
   public static final int MAX_KEEPALIVE_COUNT = 127;
+  /** Largest TCP_USER_TIMEOUT the kernel takes, in milliseconds (a C int; about 24.8 days). */
+  public static final long MAX_USER_TIMEOUT_MILLIS = Integer.MAX_VALUE;
 
   private static final Pattern DURATION = Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h)?");
   private static final LifelineSettings DEFAULTS = builder().build();
@@ -50,6 +52,14 @@ public final class LifelineSettings {
     this.userTimeout = userTimeoutDerived
         ? keepaliveIdle.plus(keepaliveInterval.multipliedBy(keepaliveCount))
         : b.userTimeout;
+    if (userTimeoutDerived && userTimeout.getSeconds() > MAX_USER_TIMEOUT_MILLIS / 1000) {
+      String key = LifelineProperty.USER_TIMEOUT.key();
+      throw new LifelineConfigException(key, "Invalid value for " + key + ": derived from keepaliveIdle + "
+          + "keepaliveInterval x keepaliveCount it would be " + format(userTimeout) + " ("
+          + keepaliveIdle.getSeconds() + "s + " + keepaliveInterval.getSeconds() + "s x " + keepaliveCount
+          + "), more than the kernel's limit of " + MAX_USER_TIMEOUT_MILLIS + "ms; set " + key
+          + " explicitly, or lower the keepalive settings");
+    }
   }
 
   /** A new builder, starting from the defaults. */
@@ -201,6 +211,11 @@ public final class LifelineSettings {
     return ms % 1000 == 0 ? (ms / 1000) + "s" : ms + "ms";
   }
 
+  /** Like {@link #format} for any duration, however long. */
+  private static String formatAny(Duration d) {
+    return Math.abs(d.getSeconds()) < Long.MAX_VALUE / 1000 - 1 ? format(d) : d.getSeconds() + "s";
+  }
+
   /**
    * Parses a duration written {@code 500ms}, {@code 30s}, {@code 2m} or {@code 1h}; a bare number means milliseconds.
    *
@@ -311,9 +326,10 @@ public final class LifelineSettings {
     public Builder userTimeout(Duration timeout) {
       if (timeout != null) {
         String key = LifelineProperty.USER_TIMEOUT.key();
-        if (timeout.isNegative() || timeout.toNanos() % 1_000_000 != 0 || timeout.toMillis() > Integer.MAX_VALUE) {
+        if (timeout.isNegative() || timeout.getNano() % 1_000_000 != 0
+            || timeout.getSeconds() > MAX_USER_TIMEOUT_MILLIS / 1000 || timeout.toMillis() > MAX_USER_TIMEOUT_MILLIS) {
           throw new LifelineConfigException(key, "Invalid value for " + key + ": '" + timeout
-              + "'; it must be whole milliseconds from 0 (disabled) to " + Integer.MAX_VALUE + "ms");
+              + "'; it must be whole milliseconds from 0 (disabled) to " + MAX_USER_TIMEOUT_MILLIS + "ms");
         }
       }
       this.userTimeout = timeout;
@@ -362,8 +378,8 @@ public final class LifelineSettings {
 
     private static Duration keepaliveSeconds(LifelineProperty p, Duration d) {
       Objects.requireNonNull(d, p.key());
-      if (d.toNanos() % 1_000_000_000L != 0 || d.getSeconds() < 1 || d.getSeconds() > MAX_KEEPALIVE_SECONDS) {
-        throw new LifelineConfigException(p.key(), "Invalid value for " + p.key() + ": '" + format(d)
+      if (d.getNano() != 0 || d.getSeconds() < 1 || d.getSeconds() > MAX_KEEPALIVE_SECONDS) {
+        throw new LifelineConfigException(p.key(), "Invalid value for " + p.key() + ": '" + formatAny(d)
             + "'; keepalive times are whole seconds from 1s to " + MAX_KEEPALIVE_SECONDS + "s");
       }
       return d;

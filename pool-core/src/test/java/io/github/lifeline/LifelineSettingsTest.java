@@ -66,6 +66,30 @@ class LifelineSettingsTest {
         .isEqualTo("lifeline.userTimeout");
   }
 
+  /** Issue 7 point 7: in-range extremes whose derived user timeout overflows are a settings error, not an overflow. */
+  @Test
+  void extremeSettingsAreAConfigErrorNamingTheDerivedKey() {
+    Properties p = props("lifeline.keepaliveIdle", "32767s");
+    p.setProperty("lifeline.keepaliveInterval", "32767s");
+    p.setProperty("lifeline.keepaliveCount", "127");
+    assertThatThrownBy(() -> LifelineSettings.from(p)).isInstanceOf(LifelineConfigException.class)
+        .hasMessage("Invalid value for lifeline.userTimeout: derived from keepaliveIdle + keepaliveInterval x "
+            + "keepaliveCount it would be 4194176s (32767s + 32767s x 127), more than the kernel's limit of "
+            + "2147483647ms; set lifeline.userTimeout explicitly, or lower the keepalive settings");
+    assertThat(catchKey(() -> LifelineSettings.from(p))).isEqualTo("lifeline.userTimeout");
+    p.setProperty("lifeline.userTimeout", "1h"); // explicit: fine
+    assertThat(LifelineSettings.from(p).userTimeout()).isEqualTo(Duration.ofHours(1));
+    // The largest derivable one still fits.
+    assertThat(LifelineSettings.builder().keepaliveIdle(Duration.ofSeconds(32767))
+        .keepaliveInterval(Duration.ofSeconds(16651)).keepaliveCount(127).build().userTimeout().toMillis())
+        .isLessThanOrEqualTo(Integer.MAX_VALUE);
+    // Durations far beyond any limit are a settings error too, never an ArithmeticException.
+    assertThat(catchKey(() -> LifelineSettings.from(props("lifeline.keepaliveIdle", "999999999999h"))))
+        .isEqualTo("lifeline.keepaliveIdle");
+    assertThat(catchKey(() -> LifelineSettings.from(props("lifeline.userTimeout", "999999999999h"))))
+        .isEqualTo("lifeline.userTimeout");
+  }
+
   @Test
   void unknownLifelineKeyIsRejectedListingTheValidKeys() {
     assertThatThrownBy(() -> LifelineSettings.from(props("lifeline.keepAliveIdle", "30s")))

@@ -1,51 +1,60 @@
 package io.github.lifeline.socket;
 
-import io.github.lifeline.internal.linux.DiagResult;
-import io.github.lifeline.internal.linux.SockDiag;
-import java.io.IOException;
-import io.github.lifeline.internal.linux.TcpState;
-import java.util.Optional;
-
 /**
- * The kernel's state of one tuned socket, looked up by 4-tuple and cookie through sock_diag: no file descriptor, so
- * it can be asked from any thread while the owner is blocked in a read.
+ * The kernel's view of one socket, what {@code ss -tnoei} prints for it, read through the kernel's socket
+ * diagnostics (sock_diag) by 4-tuple and cookie: no file descriptor is needed, so it can be asked from any thread
+ * while the owner is blocked in a read, and it stays meaningful after the kernel dropped the connection
+ * ({@link TcpState#GONE}).
  *
- * @param tcpState the TCP state name ({@code ESTABLISHED}, {@code CLOSE_WAIT}, ...) or {@link #GONE} when the kernel
- *     holds no socket with this 4-tuple and cookie (closed by keepalive, user timeout or reset)
- * @param probes unanswered keepalive (or zero-window) probes
- * @param retransmits retransmissions of unacknowledged data
+ * @param state the TCP state, or {@link TcpState#GONE} when the kernel holds no such socket
+ * @param timer the timer pending on the socket
+ * @param timerMillis milliseconds until that timer fires (0 when {@link TcpTimer#OFF})
+ * @param probes keepalive (or zero-window) probes sent and not answered, in a row
+ * @param retransmits retransmissions of the oldest unacknowledged segment, in a row
+ * @param rttMicros smoothed round trip time, microseconds (0 when unknown)
+ * @param rttVarMicros round trip time variance, microseconds
+ * @param lastDataSentMillis milliseconds since data was last sent
+ * @param lastDataRecvMillis milliseconds since data was last received
+ * @param lastAckRecvMillis milliseconds since an acknowledgment was last received
+ * @param unacked segments sent and not yet acknowledged
+ * @param totalRetrans segments retransmitted over the connection's life
  */
-public record KernelState(String tcpState, int probes, int retransmits) {
+public record KernelState(TcpState state, TcpTimer timer, long timerMillis, int probes, int retransmits,
+    long rttMicros, long rttVarMicros, long lastDataSentMillis, long lastDataRecvMillis, long lastAckRecvMillis,
+    int unacked, long totalRetrans) {
 
-  /** The state name when the kernel no longer has the socket. */
-  public static final String GONE = "GONE";
+  private static final KernelState GONE = new KernelState(TcpState.GONE, TcpTimer.OFF, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-  /**
-   * Looks a socket up through a caller-owned sock_diag channel (for monitors that keep their own).
-   *
-   * @param diag the channel
-   * @param record the socket
-   * @return its state now
-   */
-  public static KernelState lookup(SockDiag diag, SocketRecord record) throws IOException {
-    return of(diag.lookup(record.local(), record.remote(), record.cookie()));
-  }
-
-  static KernelState of(Optional<DiagResult> diag) {
-    return diag.map(d -> new KernelState(d.state().name(), d.probes(), d.retransmits()))
-        .orElseGet(() -> new KernelState(GONE, 0, 0));
+  /** The answer for a socket the kernel no longer holds. */
+  public static KernelState gone() {
+    return GONE;
   }
 
   /** Whether the connection is established. */
   public boolean established() {
-    return TcpState.ESTABLISHED.name().equals(tcpState);
+    return state == TcpState.ESTABLISHED;
   }
 
-  /** The liveness this state implies. */
-  public Liveness liveness() {
-    if (!established()) {
-      return Liveness.DEAD;
+  /** Like {@code ss -tnoe}: {@code ESTABLISHED timer:(keepalive,16sec,0) rtt:0.04/0.02 lastack:1200ms}. */
+  @Override
+  public String toString() {
+    if (state == TcpState.GONE) {
+      return "GONE";
     }
-    return probes > 0 || retransmits > 0 ? Liveness.SUSPECT : Liveness.ALIVE;
+    StringBuilder sb = new StringBuilder(state.name());
+    if (timer != TcpTimer.OFF) {
+      sb.append(" timer:(").append(timer.name().toLowerCase(java.util.Locale.ROOT)).append(',')
+          .append(timerMillis).append("ms,").append(timer == TcpTimer.RETRANSMIT ? retransmits : probes).append(')');
+    }
+    sb.append(" rtt:").append(rttMicros / 1000.0).append('/').append(rttVarMicros / 1000.0);
+    sb.append(" lastsnd:").append(lastDataSentMillis).append(" lastrcv:").append(lastDataRecvMillis)
+        .append(" lastack:").append(lastAckRecvMillis);
+    if (unacked > 0) {
+      sb.append(" unacked:").append(unacked);
+    }
+    if (totalRetrans > 0) {
+      sb.append(" retrans:").append(retransmits).append('/').append(totalRetrans);
+    }
+    return sb.toString();
   }
 }

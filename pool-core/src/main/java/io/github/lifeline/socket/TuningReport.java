@@ -32,6 +32,14 @@ public record TuningReport(List<OptionValue> values) {
     return values.stream().allMatch(OptionValue::matches);
   }
 
+  /**
+   * Whether the kernel holds a value other than the requested one for some option it reported (an option that could
+   * not be read or applied at all is {@linkplain OptionValue#unavailable() unavailable}, not mismatched).
+   */
+  public boolean mismatched() {
+    return values.stream().anyMatch(v -> v.actual() != null && !v.matches());
+  }
+
   /** The kernel's values by option ({@code null} for an option that could not be read). */
   public Map<TcpOption, Integer> actual() {
     Map<TcpOption, Integer> m = new EnumMap<>(TcpOption.class);

@@ -10,7 +10,8 @@ import java.util.Optional;
  * {@link java.util.ServiceLoader} ({@code META-INF/services/io.github.lifeline.spi.ConnectionSocketResolver}).
  *
  * <p>Implementations must accept wrappers that implement {@link java.sql.Wrapper} faithfully (HikariCP's proxies do),
- * and answer empty, never throw, for a connection of another driver.
+ * and answer empty, never throw, for a connection of another driver, and also when their driver is not on the class
+ * path at all.
  */
 public interface ConnectionSocketResolver {
 

@@ -4,7 +4,8 @@ import io.github.lifeline.LifelineSettings;
 import java.util.Map;
 
 /**
- * What Lifeline needs to know about one JDBC driver to configure it: which configurations are this driver's, and
+ * Service-provider interface for driver modules (lifeline-postgres, lifeline-mysql); applications never implement
+ * or call it. What Lifeline needs to know about one JDBC driver to configure it: which configurations are this driver's, and
  * which connection properties install Lifeline's socket factory with given settings. Driver modules provide one each,
  * through {@link java.util.ServiceLoader} ({@code META-INF/services/io.github.lifeline.spi.DriverAdapter}); driver
  * quirks live there and nowhere else.
@@ -26,4 +27,15 @@ public interface DriverAdapter extends ConnectionSocketResolver {
    * @return property names and values, in the form the mode accepts
    */
   Map<String, String> connectionProperties(LifelineSettings settings, String dataSourceClassName);
+
+  /**
+   * Driver properties whose value (compared ignoring case) contradicts Lifeline: installing on a configuration that
+   * sets one is refused with an error naming it, rather than silently overridden. For example pgjdbc's
+   * {@code tcpKeepAlive=false}.
+   *
+   * @return property names and the contradicting value
+   */
+  default Map<String, String> incompatibleProperties() {
+    return Map.of();
+  }
 }

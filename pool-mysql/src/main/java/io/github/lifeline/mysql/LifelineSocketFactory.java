@@ -4,7 +4,7 @@ import com.mysql.cj.conf.PropertySet;
 import com.mysql.cj.protocol.StandardSocketFactory;
 import io.github.lifeline.LifelineConfigException;
 import io.github.lifeline.LifelineSettings;
-import io.github.lifeline.socket.LifelineSocket;
+import io.github.lifeline.spi.LifelineSocket;
 import java.net.Socket;
 
 /**
@@ -16,6 +16,10 @@ import java.net.Socket;
  * Connector/J keeps unknown connection properties as user-defined ones, and this factory reads them from the
  * connection's {@link PropertySet}. With {@code MysqlDataSource}, put the keys in the URL
  * ({@code jdbc:mysql://host/db?socketFactory=...&lifeline.keepaliveIdle=30s}).
+ *
+ * <p>Why this class is public, and shares its simple name with the PostgreSQL one: Connector/J loads the factory by
+ * class name from its {@code socketFactory} property and instantiates it by reflection, so it must be a public class
+ * with a public no-argument constructor. Each driver module has its own, in its own package.
  *
  * <p>It extends Connector/J's {@link StandardSocketFactory} through its public hook: the raw socket comes from
  * {@link #createSocket(PropertySet)}; the driver's own {@code configureSocket} still applies {@code tcpNoDelay},

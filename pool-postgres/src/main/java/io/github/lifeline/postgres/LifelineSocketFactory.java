@@ -23,6 +23,10 @@ import javax.net.SocketFactory;
  * <p>pgjdbc sets SO_KEEPALIVE from its own {@code tcpKeepAlive} (default {@code false}) after the factory returns;
  * Lifeline's sockets keep keepalive on regardless while Lifeline is enabled.
  *
+ * <p>Why this class is public, and shares its simple name with the MySQL one: pgjdbc loads the factory by class name
+ * from its {@code socketFactory} property and instantiates it by reflection, so it must be a public class with a
+ * public constructor. Each driver module has its own, in its own package.
+ *
  * <p>pgjdbc uses the same factory for cancel requests ({@code Statement.cancel()}, query timeouts). Those short-lived
  * sockets are tuned too, so that a cancel sent to a silent server fails within the user timeout instead of hanging;
  * they stay in the registry only until pgjdbc closes them, milliseconds later.

@@ -15,8 +15,11 @@ import java.util.Properties;
  * pgjdbc: {@code jdbc:postgresql:} URLs, {@code org.postgresql.Driver} and the {@code org.postgresql.ds} data sources.
  *
  * <p>In URL mode the {@code lifeline.*} keys travel as connection properties; in data-source mode, where pgjdbc's
- * data sources accept only their own bean properties, they travel in {@code socketFactoryArg}. {@code tcpKeepAlive}
- * is set too, so that pgjdbc's own setting agrees with the socket's.
+ * data sources accept only their own bean properties, they travel in {@code socketFactoryArg}. pgjdbc's own
+ * {@code tcpKeepAlive} (default {@code false}) needs no change: Lifeline's socket keeps SO_KEEPALIVE on; a
+ * configuration that sets it to {@code false} explicitly is refused, since it asks for the opposite of Lifeline.
+ *
+ * <p>The module works without pgjdbc on the class path: it then recognises no connection.
  */
 public final class PostgresDriverAdapter implements DriverAdapter {
 
@@ -41,7 +44,6 @@ public final class PostgresDriverAdapter implements DriverAdapter {
   public Map<String, String> connectionProperties(LifelineSettings settings, String dataSourceClassName) {
     Map<String, String> p = new LinkedHashMap<>();
     p.put("socketFactory", LifelineSocketFactory.class.getName());
-    p.put("tcpKeepAlive", Boolean.toString(settings.enabled()));
     Properties keys = settings.toProperties();
     if (dataSourceClassName == null) {
       keys.stringPropertyNames().stream().sorted().forEach(k -> p.put(k, keys.getProperty(k)));
@@ -52,6 +54,11 @@ public final class PostgresDriverAdapter implements DriverAdapter {
       p.put(LifelineSocketFactory.SOCKET_FACTORY_ARG, spec.toString());
     }
     return p;
+  }
+
+  @Override
+  public Map<String, String> incompatibleProperties() {
+    return Map.of("tcpKeepAlive", "false");
   }
 
   @Override

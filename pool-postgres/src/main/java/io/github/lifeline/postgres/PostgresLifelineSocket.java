@@ -1,7 +1,7 @@
 package io.github.lifeline.postgres;
 
 import io.github.lifeline.LifelineSettings;
-import io.github.lifeline.socket.LifelineSocket;
+import io.github.lifeline.spi.LifelineSocket;
 import java.net.SocketException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -17,19 +17,45 @@ import org.postgresql.core.QueryExecutorBase;
  * <p>pgjdbc has no public accessor for it: the path is {@code BaseConnection.getQueryExecutor()}, then the protected
  * field {@code QueryExecutorBase.pgStream}, then the public {@code PGStream.getSocket()}. The field is read by
  * reflection on pgjdbc's own class (not the JDK's), which needs no JVM flag: pgjdbc is on the class path or an
- * automatic module, and both are open.
+ * automatic module, and both are open. Every pgjdbc 42.x release has this path (read in 42.0.0 to 42.7.13). Without
+ * pgjdbc on the class path it recognises no connection; with a pgjdbc whose internals differ it says so with an
+ * exception naming the pgjdbc version and the missing piece, and Lifeline leaves that pool unwatched (it still works).
  */
 public final class PostgresSocketResolver implements ConnectionSocketResolver {
 
-  private static final Field PG_STREAM = pgStreamField();
+  /** pgjdbc's classes, resolved only when pgjdbc is there. */
+  private static final class Pgjdbc {
+    static final Field PG_STREAM;
+    static final String UNREACHABLE;
 
-  private static Field pgStreamField() {
+    static {
+      Field f = null;
+      String why = null;
+      try {
+        f = QueryExecutorBase.class.getDeclaredField("pgStream");
+        if (!PGStream.class.isAssignableFrom(f.getType())) {
+          why = "field QueryExecutorBase.pgStream is a " + f.getType().getName() + ", not a PGStream";
+          f = null;
+        } else {
+          f.setAccessible(true);
+        }
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        why = "no readable field QueryExecutorBase.pgStream (" + e + ")";
+        f = null;
+      }
+      PG_STREAM = f;
+      UNREACHABLE = why;
+    }
+  }
+
+  private static final boolean PRESENT = present();
+
+  private static boolean present() {
     try {
-      Field f = QueryExecutorBase.class.getDeclaredField("pgStream");
-      f.setAccessible(true);
-      return f;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      return null;
+      Class.forName("org.postgresql.core.BaseConnection", false, PostgresSocketResolver.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException | LinkageError e) {
+      return false;
     }
   }
 
@@ -40,19 +66,34 @@ public final class PostgresSocketResolver implements ConnectionSocketResolver {
 
   @Override
   public Optional<Socket> socketOf(Connection connection) throws SQLException {
-    if (!connection.isWrapperFor(BaseConnection.class)) {
+    if (!PRESENT || !connection.isWrapperFor(BaseConnection.class)) {
       return Optional.empty();
     }
     QueryExecutor executor = connection.unwrap(BaseConnection.class).getQueryExecutor();
-    if (PG_STREAM == null || !(executor instanceof QueryExecutorBase)) {
-      throw new SQLException("Lifeline cannot reach the socket of this pgjdbc version's " + executor.getClass().getName()
-          + " (expected a field QueryExecutorBase.pgStream)");
+    Field pgStream = Pgjdbc.PG_STREAM;
+    if (pgStream == null) {
+      throw unreachable(Pgjdbc.UNREACHABLE, null);
+    }
+    if (!(executor instanceof QueryExecutorBase)) {
+      throw unreachable("its query executor " + executor.getClass().getName() + " does not extend QueryExecutorBase",
+          null);
     }
     try {
-      PGStream stream = (PGStream) PG_STREAM.get(executor);
+      PGStream stream = (PGStream) pgStream.get(executor);
       return Optional.of(stream.getSocket());
-    } catch (IllegalAccessException e) {
-      throw new SQLException("Lifeline cannot read QueryExecutorBase.pgStream", e);
+    } catch (IllegalAccessException | LinkageError e) {
+      throw unreachable("reading QueryExecutorBase.pgStream failed", e);
     }
+  }
+
+  private static SQLException unreachable(String why, Throwable cause) {
+    return new SQLException("Lifeline cannot reach the socket of a pgjdbc " + pgjdbcVersion() + " connection: " + why
+        + "; see \"Tested versions\" in Lifeline's README", cause);
+  }
+
+  /** The driver's own idea of its version, for messages. */
+  static String pgjdbcVersion() {
+    String v = org.postgresql.Driver.class.getPackage().getImplementationVersion();
+    return v != null ? v : "(unknown version)";
   }
 }

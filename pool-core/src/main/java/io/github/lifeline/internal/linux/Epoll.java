@@ -3,6 +3,7 @@ package io.github.lifeline.internal.linux;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An epoll instance watching sockets for the kernel's verdicts: peer closed ({@code EPOLLRDHUP}), error or hang-up
@@ -13,6 +14,11 @@ import java.nio.ByteOrder;
  * the kernel may reuse. Registrations are one-shot: a socket reports once, then stays silent until removed. An
  * eventfd lets {@link #wakeUp()} interrupt a wait. {@link #add}, {@link #remove} and {@link #wakeUp} may be called
  * from any thread while another thread waits.
+ *
+ * <p><b>No descriptor is used after close.</b> Linux hands a closed descriptor's number to the next file opened, so a
+ * call on a stale number could act on, or write into, an unrelated file (a new database socket). Every call therefore
+ * holds a use count for as long as it touches the descriptors; {@link #close()} marks the instance closing and the
+ * last user releases the descriptors. A call that starts after {@link #close()} is a no-op.
  */
 public final class Epoll implements AutoCloseable {
 
@@ -30,6 +36,7 @@ public final class Epoll implements AutoCloseable {
   private static final int EFD_CLOEXEC = 0x80000;
   private static final int EFD_NONBLOCK = 0x800;
   private static final int ENOENT = 2;
+  private static final int EEXIST = 17;
   private static final int EBADF = 9;
   private static final int EINTR = 4;
 
@@ -43,10 +50,13 @@ public final class Epoll implements AutoCloseable {
   private static final boolean PACKED = System.getProperty("os.arch", "").matches("amd64|x86_64");
   private static final int EVENT_SIZE = PACKED ? 12 : 16;
   private static final int DATA_OFFSET = PACKED ? 4 : 8;
+  private static final byte[] ONE = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
 
+  /** Bit 0: closing. Bits 1..31: the number of calls currently using the descriptors. */
+  private final AtomicInteger uses = new AtomicInteger();
   private final int epfd;
   private final int wakeFd;
-  private volatile boolean closed;
+  private final byte[] wakeBuffer = new byte[8];
 
   private Epoll(int epfd, int wakeFd) {
     this.epfd = epfd;
@@ -66,13 +76,37 @@ public final class Epoll implements AutoCloseable {
       LibC.close(epfd);
       throw new ErrnoException("eventfd", errno);
     }
-    Epoll e = new Epoll(epfd, efd);
     if (LibC.epoll_ctl(epfd, EPOLL_CTL_ADD, efd, event(EPOLLIN, WAKE_TOKEN)) != 0) {
       int errno = LibC.errno();
-      e.close();
+      LibC.close(efd);
+      LibC.close(epfd);
       throw new ErrnoException("epoll_ctl(ADD eventfd)", errno);
     }
-    return e;
+    return new Epoll(epfd, efd);
+  }
+
+  private boolean enter() {
+    while (true) {
+      int s = uses.get();
+      if ((s & 1) != 0) {
+        return false;
+      }
+      if (uses.compareAndSet(s, s + 2)) {
+        return true;
+      }
+    }
+  }
+
+  private void exit() {
+    if (uses.addAndGet(-2) == 1) {
+      LibC.close(wakeFd); // closing, and this was the last user: nobody can touch the numbers any more
+      LibC.close(epfd);
+    }
+  }
+
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return (uses.get() & 1) != 0;
   }
 
   /**
@@ -80,25 +114,47 @@ public final class Epoll implements AutoCloseable {
    *
    * @param fd the socket's descriptor; the caller keeps the socket open until {@link #remove}
    * @param token the value reported back for this socket, not {@link #WAKE_TOKEN}
+   * @return false if this instance is closed (nothing was done)
+   * @throws ErrnoException if the kernel refuses, e.g. {@code ENOSPC} when {@code fs.epoll.max_user_watches} is
+   *     reached
    */
-  public void add(int fd, long token) throws IOException {
+  public boolean add(int fd, long token) throws IOException {
     if (token == WAKE_TOKEN) {
       throw new IllegalArgumentException("token " + token + " is reserved");
     }
-    if (LibC.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, event(EPOLLRDHUP | EPOLLONESHOT, token)) != 0) {
-      throw new ErrnoException("epoll_ctl(ADD fd " + fd + ")", LibC.errno());
+    if (!enter()) {
+      return false;
+    }
+    try {
+      if (LibC.epoll_ctl(epfd, EPOLL_CTL_ADD, fd, event(EPOLLRDHUP | EPOLLONESHOT, token)) != 0) {
+        int errno = LibC.errno();
+        if (errno != EEXIST) { // already watched by this instance: nothing to do
+          throw new ErrnoException("epoll_ctl(ADD fd " + fd + ")", errno);
+        }
+      }
+      return true;
+    } finally {
+      exit();
     }
   }
 
   /**
-   * Stops watching a descriptor. Call it before the socket is closed. A descriptor that is not registered is ignored.
+   * Stops watching a descriptor. Call it before the socket is closed. A descriptor that is not registered, and any
+   * call after {@link #close()}, is ignored.
    */
   public void remove(int fd) throws IOException {
-    if (LibC.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, new byte[EVENT_SIZE]) != 0) {
-      int errno = LibC.errno();
-      if (errno != ENOENT && errno != EBADF) {
-        throw new ErrnoException("epoll_ctl(DEL fd " + fd + ")", errno);
+    if (!enter()) {
+      return;
+    }
+    try {
+      if (LibC.epoll_ctl(epfd, EPOLL_CTL_DEL, fd, new byte[EVENT_SIZE]) != 0) {
+        int errno = LibC.errno();
+        if (errno != ENOENT && errno != EBADF) {
+          throw new ErrnoException("epoll_ctl(DEL fd " + fd + ")", errno);
+        }
       }
+    } finally {
+      exit();
     }
   }
 
@@ -114,27 +170,34 @@ public final class Epoll implements AutoCloseable {
    * consumed here and reported with {@link #WAKE_TOKEN}.
    *
    * @param buffer scratch space from {@link #newBuffer(int)}, reused across calls by the one waiting thread
-   * @return the number of events, 0 on timeout or interruption by a signal
+   * @return the number of events, 0 on timeout or interruption by a signal, -1 if this instance is closed
    */
   public int await(byte[] buffer, int timeoutMillis, EventSink sink) throws IOException {
-    int n = LibC.epoll_wait(epfd, buffer, buffer.length / EVENT_SIZE, timeoutMillis);
-    if (n < 0) {
-      int errno = LibC.errno();
-      if (errno == EINTR) {
-        return 0;
-      }
-      throw new ErrnoException("epoll_wait", errno);
+    if (!enter()) {
+      return -1;
     }
-    ByteBuffer b = ByteBuffer.wrap(buffer).order(ByteOrder.nativeOrder());
-    for (int i = 0; i < n; i++) {
-      int events = b.getInt(i * EVENT_SIZE);
-      long token = b.getLong(i * EVENT_SIZE + DATA_OFFSET);
-      if (token == WAKE_TOKEN) {
-        LibC.read(wakeFd, new byte[8], 8);
+    try {
+      int n = LibC.epoll_wait(epfd, buffer, buffer.length / EVENT_SIZE, timeoutMillis);
+      if (n < 0) {
+        int errno = LibC.errno();
+        if (errno == EINTR) {
+          return 0;
+        }
+        throw new ErrnoException("epoll_wait", errno);
       }
-      sink.event(token, events);
+      ByteBuffer b = ByteBuffer.wrap(buffer).order(ByteOrder.nativeOrder());
+      for (int i = 0; i < n; i++) {
+        int events = b.getInt(i * EVENT_SIZE);
+        long token = b.getLong(i * EVENT_SIZE + DATA_OFFSET);
+        if (token == WAKE_TOKEN) {
+          LibC.read(wakeFd, wakeBuffer, 8);
+        }
+        sink.event(token, events);
+      }
+      return n;
+    } finally {
+      exit();
     }
-    return n;
   }
 
   /** Scratch space for {@link #await} for up to {@code maxEvents} events per call. */
@@ -142,18 +205,35 @@ public final class Epoll implements AutoCloseable {
     return new byte[maxEvents * EVENT_SIZE];
   }
 
-  /** Interrupts a waiting {@link #await}. */
+  /** Interrupts a waiting {@link #await}. Does nothing after {@link #close()}. */
   public void wakeUp() {
-    byte[] one = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(1).array();
-    LibC.write(wakeFd, one, 8);
+    if (!enter()) {
+      return;
+    }
+    try {
+      LibC.write(wakeFd, ONE, 8);
+    } finally {
+      exit();
+    }
   }
 
+  /**
+   * Closes the instance: later calls do nothing, a waiting {@link #await} is woken up, and the descriptors are
+   * released as soon as no call uses them any more. Idempotent.
+   */
   @Override
-  public synchronized void close() {
-    if (!closed) {
-      closed = true;
-      LibC.close(wakeFd);
-      LibC.close(epfd);
+  public void close() {
+    if (!enter()) {
+      return;
+    }
+    try {
+      int s;
+      do {
+        s = uses.get();
+      } while ((s & 1) == 0 && !uses.compareAndSet(s, s | 1));
+      LibC.write(wakeFd, ONE, 8); // still ours: this call holds a use
+    } finally {
+      exit();
     }
   }
 

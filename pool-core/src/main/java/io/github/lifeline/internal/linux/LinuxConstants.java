@@ -21,6 +21,8 @@ public final class LinuxConstants {
   // Socket level options.
   /** Socket level for {@code getsockopt}/{@code setsockopt}. */
   public static final int SOL_SOCKET = 1;
+  /** int, read only: the pending socket error, cleared by reading it. */
+  public static final int SO_ERROR = 4;
   /** int: keepalive on (non-zero) or off. */
   public static final int SO_KEEPALIVE = 9;
   /** struct timeval: receive timeout. */
@@ -59,6 +61,10 @@ public final class LinuxConstants {
   public static final int EAGAIN = 11;
   /** Socket operation on non-socket. */
   public static final int ENOTSOCK = 88;
+  /** Connection reset by peer. */
+  public static final int ECONNRESET = 104;
+  /** Connection timed out (keepalive or the user timeout gave up). */
+  public static final int ETIMEDOUT = 110;
   /** Transport endpoint is not connected. */
   public static final int ENOTCONN = 107;
 
@@ -75,6 +81,7 @@ public final class LinuxConstants {
   public static String optionName(int level, int option) {
     if (level == SOL_SOCKET) {
       switch (option) {
+        case SO_ERROR: return "SO_ERROR";
         case SO_KEEPALIVE: return "SO_KEEPALIVE";
         case SO_RCVTIMEO: return "SO_RCVTIMEO";
         case SO_COOKIE: return "SO_COOKIE";
@@ -106,7 +113,9 @@ public final class LinuxConstants {
       case 13: return "EACCES";
       case 14: return "EFAULT";
       case 22: return "EINVAL";
+      case 23: return "ENFILE";
       case 24: return "EMFILE";
+      case 28: return "ENOSPC";
       case ENOTSOCK: return "ENOTSOCK";
       case 92: return "ENOPROTOOPT";
       case 93: return "EPROTONOSUPPORT";
@@ -116,6 +125,7 @@ public final class LinuxConstants {
       case 105: return "ENOBUFS";
       case ENOTCONN: return "ENOTCONN";
       case 110: return "ETIMEDOUT";
+      case 111: return "ECONNREFUSED";
       default: return "errno " + errno;
     }
   }

@@ -28,6 +28,9 @@ public final class LinuxSockets {
 
   private static final Path FD_DIR = Paths.get("/proc/self/fd");
 
+  /** {@code SO_PROTOCOL} from {@code <asm-generic/socket.h>}: the socket's protocol, e.g. {@code IPPROTO_TCP}. */
+  private static final int SO_PROTOCOL = 38;
+
   private LinuxSockets() {
   }
 
@@ -85,7 +88,8 @@ public final class LinuxSockets {
 
   /**
    * Finds the descriptor of this process's connected TCP socket with exactly these local and remote addresses
-   * (address, port, and IPv6 scope when given), or returns -1.
+   * (address, port, and IPv6 scope when given), or returns -1. Its cost grows with the process's descriptors
+   * (about 5 µs each); {@link DescriptorLookup} avoids it in the common case.
    *
    * <p>It lists {@code /proc/self/fd} and calls {@code getsockname} on each descriptor (a non-socket answers
    * {@code ENOTSOCK} and is skipped), then {@code getpeername} where the local address matches, and finally confirms
@@ -117,7 +121,37 @@ public final class LinuxSockets {
   }
 
   /**
-   * True if {@code fd} is now a socket with exactly these local and remote addresses. False on any error (closed
+   * Probes the descriptors around {@code center}, nearest first ({@code center}, {@code center + 1},
+   * {@code center - 1}, ... up to {@code radius} away), for this process's connected TCP socket with exactly these
+   * local and remote addresses, with the same test as {@link #isSocket}.
+   *
+   * @return the descriptor, or -1 if none within {@code radius} is that socket (or native access is unavailable)
+   * @throws IllegalArgumentException if an address is unresolved
+   */
+  public static int findNear(int center, int radius, InetSocketAddress local, InetSocketAddress remote) {
+    if (center < 0 || !isAvailable()) {
+      return -1;
+    }
+    Endpoint l = Endpoint.of(local);
+    Endpoint r = Endpoint.of(remote);
+    byte[] sa = new byte[Endpoint.SOCKADDR_SIZE];
+    int[] len = new int[1];
+    if (matches(center, l, r, sa, len)) {
+      return center;
+    }
+    for (int d = 1; d <= radius; d++) {
+      if (matches(center + d, l, r, sa, len)) {
+        return center + d;
+      }
+      if (center - d >= 0 && matches(center - d, l, r, sa, len)) {
+        return center - d;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * True if {@code fd} is now a TCP socket with exactly these local and remote addresses. False on any error (closed
    * descriptor, not a socket, not connected) and when native access is unavailable.
    *
    * @throws IllegalArgumentException if an address is unresolved
@@ -129,14 +163,23 @@ public final class LinuxSockets {
     return matches(fd, Endpoint.of(local), Endpoint.of(remote), new byte[Endpoint.SOCKADDR_SIZE], new int[1]);
   }
 
-  /** getsockname then getpeername, comparing each with the wanted address. */
+  /**
+   * getsockname then getpeername, comparing each with the wanted address, then {@code SO_PROTOCOL}: a UDP socket
+   * may hold the same port numbers (TCP and UDP ports are separate spaces) and must not match.
+   */
   private static boolean matches(int fd, Endpoint local, Endpoint remote, byte[] sa, int[] len) {
     len[0] = sa.length;
     if (LibC.getsockname(fd, sa, len) != 0 || !local.matches(sa, len[0])) {
       return false;
     }
     len[0] = sa.length;
-    return LibC.getpeername(fd, sa, len) == 0 && remote.matches(sa, len[0]);
+    if (LibC.getpeername(fd, sa, len) != 0 || !remote.matches(sa, len[0])) {
+      return false;
+    }
+    int[] protocol = new int[1];
+    int[] protocolLen = {Integer.BYTES};
+    return LibC.getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, protocol, protocolLen) == 0
+        && protocolLen[0] == Integer.BYTES && protocol[0] == IPPROTO_TCP;
   }
 
   private static boolean isSocketLink(int fd) {

@@ -12,6 +12,8 @@ import static io.github.lifeline.internal.linux.LinuxConstants.SOCK_DIAG_BY_FAMI
 import static io.github.lifeline.internal.linux.LinuxConstants.SOL_SOCKET;
 import static io.github.lifeline.internal.linux.LinuxConstants.SO_RCVTIMEO;
 
+import io.github.lifeline.socket.TcpState;
+import io.github.lifeline.socket.TcpTimer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -64,7 +66,13 @@ public final class SockDiag implements AutoCloseable {
    */
   private static final int MSG_LEN = 72;
   private static final int MSG_ID = 4;
+  private static final int MSG_EXPIRES = 52;
   private static final int MSG_INODE = 68;
+
+  /** {@code INET_DIAG_INFO}: the attribute carrying {@code struct tcp_info}; requested with bit (type - 1). */
+  private static final int INET_DIAG_INFO = 2;
+  /** {@code struct rtattr}: u16 len @0, u16 type @2, then the payload, 4-byte aligned. */
+  private static final int RTA_HDRLEN = 4;
 
   private static final byte[] KERNEL_ADDRESS = kernelAddress();
 
@@ -166,6 +174,7 @@ public final class SockDiag implements AutoCloseable {
     int req = NLMSG_HDRLEN;
     b.put(req, (byte) family);
     b.put(req + 1, (byte) IPPROTO_TCP);
+    b.put(req + 2, (byte) (1 << (INET_DIAG_INFO - 1))); // idiag_ext: attach tcp_info
     b.putInt(req + 4, -1); // idiag_states: all
     int id = req + REQ_ID;
     b.order(ByteOrder.BIG_ENDIAN).putShort(id + ID_SPORT, (short) l.port).putShort(id + ID_DPORT, (short) r.port);
@@ -204,8 +213,21 @@ public final class SockDiag implements AutoCloseable {
     }
     int timer = a[m + 2] & 0xff;
     int retrans = a[m + 3] & 0xff;
-    return Optional.of(new DiagResult(TcpState.of(a[m + 1] & 0xff), answerCookie, timer == 1 ? retrans : 0,
-        timer == 2 || timer == 3 ? retrans : 0, b.getInt(m + MSG_INODE) & 0xffff_ffffL));
+    TcpInfo info = null;
+    for (int at = m + MSG_LEN; at + RTA_HDRLEN <= off + len; ) {
+      int rtaLen = b.getShort(at) & 0xffff;
+      int rtaType = b.getShort(at + 2) & 0xffff;
+      if (rtaLen < RTA_HDRLEN || at + rtaLen > off + len) {
+        break;
+      }
+      if (rtaType == INET_DIAG_INFO) {
+        byte[] payload = Arrays.copyOfRange(a, at + RTA_HDRLEN, at + rtaLen);
+        info = TcpInfo.parse(payload, payload.length);
+      }
+      at += (rtaLen + 3) & ~3;
+    }
+    return Optional.of(new DiagResult(TcpState.of(a[m + 1] & 0xff), answerCookie, TcpTimer.ofDiagCode(timer),
+        b.getInt(m + MSG_EXPIRES) & 0xffff_ffffL, retrans, b.getInt(m + MSG_INODE) & 0xffff_ffffL, info));
   }
 
   /** {@code struct sockaddr_nl} of the kernel: u16 family @0, u16 pad @2, u32 pid = 0 @4, u32 groups = 0 @8. */

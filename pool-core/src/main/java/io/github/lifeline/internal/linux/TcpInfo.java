@@ -1,5 +1,6 @@
 package io.github.lifeline.internal.linux;
 
+import io.github.lifeline.socket.TcpState;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.lifeline.socket.TcpState;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
@@ -45,7 +46,12 @@ class SockDiagTest {
       assertThat(link).isEqualTo("socket:[" + r.inode() + "]");
 
       // Without a cookie: same socket.
-      assertThat(diag.lookup(p.clientLocal(), p.clientRemote(), -1)).contains(r);
+      assertThat(diag.lookup(p.clientLocal(), p.clientRemote(), -1).map(DiagResult::cookie)).contains(cookie);
+      // tcp_info comes along (INET_DIAG_INFO): no descriptor needed.
+      assertThat(r.info()).isNotNull();
+      assertThat(r.info().established()).isTrue();
+      assertThat(r.info().rttMicros()).isPositive();
+      assertThat(r.toKernelState().state()).isEqualTo(TcpState.ESTABLISHED);
       // The server side is another socket with the mirrored 4-tuple.
       DiagResult server = diag.lookup(p.acceptedLocal(), p.acceptedRemote(), -1).orElseThrow();
       assertThat(server.cookie()).isNotEqualTo(cookie);

@@ -1,6 +1,9 @@
-package io.github.lifeline.internal.linux;
+package io.github.lifeline.socket;
 
-/** The kernel's TCP states ({@code enum} in {@code include/net/tcp_states.h}), with their numbers. */
+/**
+ * The kernel's TCP states ({@code include/net/tcp_states.h}), with their numbers, plus {@link #GONE}: the kernel holds
+ * no socket for the connection any more (closed by keepalive, the user timeout or a reset, or closed by its owner).
+ */
 public enum TcpState {
   /** Connected; data flows both ways. */
   ESTABLISHED(1),
@@ -28,8 +31,10 @@ public enum TcpState {
   NEW_SYN_RECV(12),
   /** Bound but neither connected nor listening (Linux 6.6+). */
   BOUND_INACTIVE(13),
-  /** A number this enum does not know (a newer kernel); see the raw number where the caller has it. */
-  UNKNOWN(-1);
+  /** A number this enum does not know (a newer kernel). */
+  UNKNOWN(-1),
+  /** The kernel holds no socket with this 4-tuple and cookie. */
+  GONE(0);
 
   private static final TcpState[] KNOWN = values();
 
@@ -39,7 +44,7 @@ public enum TcpState {
     this.code = code;
   }
 
-  /** The kernel's number for this state, -1 for {@link #UNKNOWN}. */
+  /** The kernel's number for this state; -1 for {@link #UNKNOWN}, 0 for {@link #GONE}. */
   public int code() {
     return code;
   }

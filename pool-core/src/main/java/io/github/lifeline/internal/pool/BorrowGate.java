@@ -1,0 +1,103 @@
+package io.github.lifeline.internal.pool;
+
+import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Borrow bookkeeping, the one place that looks at a connection between HikariCP's borrow and the caller: it is what
+ * {@code LifelineDataSource.getConnection()} does.
+ *
+ * <p>The fast path is two volatile reads on the connection itself (no map, no lock, no scan): is it alive, and is its
+ * server not in doubt. A connection Lifeline found dead or condemned is evicted and another one borrowed; a
+ * connection made before a close of its server that Lifeline has not judged yet (the settle window, at most
+ * {@value DeathPolicy#SETTLE_MILLIS} ms) is held until it is judged: a server shutting down closes all of its
+ * connections within milliseconds, and the borrower then waits for a fresh connection instead of taking an old one.
+ * After {@code maximumPoolSize + 1} refused connections, or the pool's connection timeout, the borrow fails with
+ * {@link SQLTransientConnectionException}: a dead connection is never handed out.
+ */
+final class BorrowGate {
+
+  private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BorrowGate.class);
+
+  private final PoolGuard guard;
+
+  /** The gate of a guarded pool. */
+  BorrowGate(PoolGuard guard) {
+    this.guard = guard;
+  }
+
+  /** Borrows a live connection from the pool. */
+  Connection borrow(HikariDataSource pool) throws SQLException {
+    return check(pool, pool.getConnection());
+  }
+
+  /** Checks a connection just borrowed from the pool: it, or another live one instead. */
+  Connection check(HikariDataSource pool, Connection c) throws SQLException {
+    GuardedConnection g = guarded(c);
+    if (g == null) {
+      return c;
+    }
+    g.lent(c);
+    if (g.lendable()) {
+      return c;
+    }
+    return refuse(pool, c, g, System.nanoTime());
+  }
+
+  private static GuardedConnection guarded(Connection proxy) {
+    try {
+      return proxy.unwrap(GuardedConnection.class); // HikariCP's proxy: its delegate, one instanceof
+    } catch (SQLException e) {
+      return null;
+    }
+  }
+
+  private Connection refuse(HikariDataSource pool, Connection c, GuardedConnection g, long start)
+      throws SQLException {
+    long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(pool.getConnectionTimeout());
+    int refused = 0;
+    while (true) {
+      awaitJudgement(g, start + timeoutNanos);
+      if (g.lendable()) {
+        if (LOG.isDebugEnabled()) {
+          LOG.debug("{} - lends {} after waiting {} µs (state {}, epoch {}/{})", guard.name(), g.socket == null ? "?"
+              : g.socket.local(), (System.nanoTime() - start) / 1000, g.state, g.hostEpoch,
+              g.host == null ? -1 : g.host.epoch());
+        }
+        return c;
+      }
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("{} - refuses {} (state {}, epoch {}/{})", guard.name(), g.socket == null ? "?" : g.socket.local(),
+            g.state, g.hostEpoch, g.host == null ? -1 : g.host.epoch());
+      }
+      guard.levers.evictBorrowed(c); // its verdict came while HikariCP was lending it: never give it out
+      refused++;
+      long elapsed = System.nanoTime() - start;
+      if (refused > pool.getMaximumPoolSize() || elapsed - timeoutNanos > 0) {
+        throw new SQLTransientConnectionException(guard.name() + " - Connection is not available: Lifeline refused "
+            + refused + " dead connection(s) in " + TimeUnit.NANOSECONDS.toMillis(elapsed) + " ms and found no live "
+            + "one", "08001");
+      }
+      c = pool.getConnection();
+      g = guarded(c);
+      if (g == null) {
+        return c;
+      }
+      g.lent(c);
+    }
+  }
+
+  /** Holds a connection whose server is in doubt until Lifeline has judged it (or the deadline passes). */
+  private static void awaitJudgement(GuardedConnection g, long deadline) {
+    HostState h = g.host;
+    while (h != null && g.state == GuardedConnection.ALIVE && h.epoch() == g.hostEpoch
+        && h.settlingSince(g.hostWindow) && System.nanoTime() - deadline < 0) {
+      LockSupport.parkNanos(PARK_NANOS);
+    }
+  }
+}

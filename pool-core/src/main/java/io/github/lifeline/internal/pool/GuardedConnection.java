@@ -1,0 +1,387 @@
+package io.github.lifeline.internal.pool;
+
+import io.github.lifeline.internal.socket.TunedSocket;
+import java.sql.Array;
+import java.sql.Blob;
+import java.sql.CallableStatement;
+import java.sql.Clob;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.sql.NClob;
+import java.sql.PreparedStatement;
+import java.sql.SQLClientInfoException;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.SQLXML;
+import java.sql.Savepoint;
+import java.sql.ShardingKey;
+import java.sql.Statement;
+import java.sql.Struct;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Executor;
+
+/**
+ * One physical connection of a guarded pool, as HikariCP holds it: the driver's connection, with Lifeline's
+ * verdict on it. Every JDBC call goes straight to the driver's connection; Lifeline adds three things:
+ * <ul>
+ *   <li>its state ({@link #lendable()}): a volatile word the monitor thread sets the moment the kernel reports the
+ *       socket dead, before anything else happens, so the borrow path sees it in microseconds;</li>
+ *   <li>{@link #isValid(int)} answers {@code false} at once for a connection Lifeline found dead or condemned, so
+ *       HikariCP's validation (and its keepalive) drops it without a network round trip; otherwise the driver
+ *       answers;</li>
+ *   <li>{@link #close()} and {@link #abort(Executor)} tell the guard that the owner closes it, so that the socket's
+ *       last packets are not mistaken for a peer's death.</li>
+ * </ul>
+ * {@code unwrap} and {@code isWrapperFor} reach the driver's own connection.
+ */
+public final class GuardedConnection extends CacheLines.ConnectionPadAfter implements Connection {
+
+  /** The connection is in service. */
+  static final int ALIVE = 0;
+  /** Strong host evidence says it will not survive (its server is shutting down, or went silent): never lend it. */
+  static final int CONDEMNED = 1;
+  /** Its own socket died (peer closed, reset, kernel timeout). */
+  static final int DEAD = 2;
+  /** Its owner (HikariCP, the driver) closes it. */
+  static final int CLOSING = 3;
+
+  final PoolGuard guard;
+  volatile long verdictNanos;
+  volatile TunedSocket socket;
+  /** The first pass of a verdict, for the second (monitor thread only). */
+  PoolGuard.Pending pending;
+
+  GuardedConnection(Connection delegate, PoolGuard guard, HostState host) {
+    super(delegate, host);
+    this.guard = guard;
+  }
+
+  /** Whether the connection may be handed to a borrower now: alive, and its server not in doubt. */
+  boolean lendable() {
+    HostState h = host;
+    return state == ALIVE && (h == null || (h.epoch() == hostEpoch && !h.settlingSince(hostWindow)));
+  }
+
+  /** Remembers the proxy of a borrow (its pool entry), once. */
+  void lent(Connection borrowedProxy) {
+    if (proxy == null) {
+      proxy = borrowedProxy;
+    }
+  }
+
+  /** The driver's connection. */
+  Connection driverConnection() {
+    return delegate;
+  }
+
+  @Override
+  public boolean isValid(int timeout) throws SQLException {
+    if (state != ALIVE || (host != null && host.epoch() != hostEpoch)) {
+      return false;
+    }
+    return delegate.isValid(timeout);
+  }
+
+  @Override
+  public void close() throws SQLException {
+    guard.closing(this);
+    delegate.close();
+  }
+
+  @Override
+  public void abort(Executor executor) throws SQLException {
+    guard.closing(this);
+    delegate.abort(executor);
+  }
+
+  @Override
+  public boolean isClosed() throws SQLException {
+    return delegate.isClosed();
+  }
+
+  @Override
+  public <T> T unwrap(Class<T> iface) throws SQLException {
+    return iface.isInstance(this) ? iface.cast(this) : delegate.unwrap(iface);
+  }
+
+  @Override
+  public boolean isWrapperFor(Class<?> iface) throws SQLException {
+    return iface.isInstance(this) || delegate.isWrapperFor(iface);
+  }
+
+  @Override
+  public Statement createStatement() throws SQLException {
+    return delegate.createStatement();
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String a) throws SQLException {
+    return delegate.prepareStatement(a);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String a) throws SQLException {
+    return delegate.prepareCall(a);
+  }
+
+  @Override
+  public String nativeSQL(String a) throws SQLException {
+    return delegate.nativeSQL(a);
+  }
+
+  @Override
+  public void setAutoCommit(boolean a) throws SQLException {
+    delegate.setAutoCommit(a);
+  }
+
+  @Override
+  public boolean getAutoCommit() throws SQLException {
+    return delegate.getAutoCommit();
+  }
+
+  @Override
+  public void commit() throws SQLException {
+    delegate.commit();
+  }
+
+  @Override
+  public void rollback() throws SQLException {
+    delegate.rollback();
+  }
+
+  @Override
+  public DatabaseMetaData getMetaData() throws SQLException {
+    return delegate.getMetaData();
+  }
+
+  @Override
+  public void setReadOnly(boolean a) throws SQLException {
+    delegate.setReadOnly(a);
+  }
+
+  @Override
+  public boolean isReadOnly() throws SQLException {
+    return delegate.isReadOnly();
+  }
+
+  @Override
+  public void setCatalog(String a) throws SQLException {
+    delegate.setCatalog(a);
+  }
+
+  @Override
+  public String getCatalog() throws SQLException {
+    return delegate.getCatalog();
+  }
+
+  @Override
+  public void setTransactionIsolation(int a) throws SQLException {
+    delegate.setTransactionIsolation(a);
+  }
+
+  @Override
+  public int getTransactionIsolation() throws SQLException {
+    return delegate.getTransactionIsolation();
+  }
+
+  @Override
+  public SQLWarning getWarnings() throws SQLException {
+    return delegate.getWarnings();
+  }
+
+  @Override
+  public void clearWarnings() throws SQLException {
+    delegate.clearWarnings();
+  }
+
+  @Override
+  public Statement createStatement(int a0, int a1) throws SQLException {
+    return delegate.createStatement(a0, a1);
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String a0, int a1, int a2) throws SQLException {
+    return delegate.prepareStatement(a0, a1, a2);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String a0, int a1, int a2) throws SQLException {
+    return delegate.prepareCall(a0, a1, a2);
+  }
+
+  @Override
+  public Map<String, Class<?>> getTypeMap() throws SQLException {
+    return delegate.getTypeMap();
+  }
+
+  @Override
+  public void setTypeMap(Map<String, Class<?>> a) throws SQLException {
+    delegate.setTypeMap(a);
+  }
+
+  @Override
+  public void setHoldability(int a) throws SQLException {
+    delegate.setHoldability(a);
+  }
+
+  @Override
+  public int getHoldability() throws SQLException {
+    return delegate.getHoldability();
+  }
+
+  @Override
+  public Savepoint setSavepoint() throws SQLException {
+    return delegate.setSavepoint();
+  }
+
+  @Override
+  public Savepoint setSavepoint(String a) throws SQLException {
+    return delegate.setSavepoint(a);
+  }
+
+  @Override
+  public void rollback(Savepoint a) throws SQLException {
+    delegate.rollback(a);
+  }
+
+  @Override
+  public void releaseSavepoint(Savepoint a) throws SQLException {
+    delegate.releaseSavepoint(a);
+  }
+
+  @Override
+  public Statement createStatement(int a0, int a1, int a2) throws SQLException {
+    return delegate.createStatement(a0, a1, a2);
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String a0, int a1, int a2, int a3) throws SQLException {
+    return delegate.prepareStatement(a0, a1, a2, a3);
+  }
+
+  @Override
+  public CallableStatement prepareCall(String a0, int a1, int a2, int a3) throws SQLException {
+    return delegate.prepareCall(a0, a1, a2, a3);
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String a0, int a1) throws SQLException {
+    return delegate.prepareStatement(a0, a1);
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String a0, int[] a1) throws SQLException {
+    return delegate.prepareStatement(a0, a1);
+  }
+
+  @Override
+  public PreparedStatement prepareStatement(String a0, String[] a1) throws SQLException {
+    return delegate.prepareStatement(a0, a1);
+  }
+
+  @Override
+  public Clob createClob() throws SQLException {
+    return delegate.createClob();
+  }
+
+  @Override
+  public Blob createBlob() throws SQLException {
+    return delegate.createBlob();
+  }
+
+  @Override
+  public NClob createNClob() throws SQLException {
+    return delegate.createNClob();
+  }
+
+  @Override
+  public SQLXML createSQLXML() throws SQLException {
+    return delegate.createSQLXML();
+  }
+
+  @Override
+  public void setClientInfo(String a0, String a1) throws SQLClientInfoException {
+    delegate.setClientInfo(a0, a1);
+  }
+
+  @Override
+  public void setClientInfo(Properties a) throws SQLClientInfoException {
+    delegate.setClientInfo(a);
+  }
+
+  @Override
+  public String getClientInfo(String a) throws SQLException {
+    return delegate.getClientInfo(a);
+  }
+
+  @Override
+  public Properties getClientInfo() throws SQLException {
+    return delegate.getClientInfo();
+  }
+
+  @Override
+  public Array createArrayOf(String a0, Object[] a1) throws SQLException {
+    return delegate.createArrayOf(a0, a1);
+  }
+
+  @Override
+  public Struct createStruct(String a0, Object[] a1) throws SQLException {
+    return delegate.createStruct(a0, a1);
+  }
+
+  @Override
+  public void setSchema(String a) throws SQLException {
+    delegate.setSchema(a);
+  }
+
+  @Override
+  public String getSchema() throws SQLException {
+    return delegate.getSchema();
+  }
+
+  @Override
+  public void setNetworkTimeout(Executor a0, int a1) throws SQLException {
+    delegate.setNetworkTimeout(a0, a1);
+  }
+
+  @Override
+  public int getNetworkTimeout() throws SQLException {
+    return delegate.getNetworkTimeout();
+  }
+
+  @Override
+  public void beginRequest() throws SQLException {
+    delegate.beginRequest();
+  }
+
+  @Override
+  public void endRequest() throws SQLException {
+    delegate.endRequest();
+  }
+
+  @Override
+  public boolean setShardingKeyIfValid(ShardingKey a0, ShardingKey a1, int a2) throws SQLException {
+    return delegate.setShardingKeyIfValid(a0, a1, a2);
+  }
+
+  @Override
+  public boolean setShardingKeyIfValid(ShardingKey a0, int a1) throws SQLException {
+    return delegate.setShardingKeyIfValid(a0, a1);
+  }
+
+  @Override
+  public void setShardingKey(ShardingKey a0, ShardingKey a1) throws SQLException {
+    delegate.setShardingKey(a0, a1);
+  }
+
+  @Override
+  public void setShardingKey(ShardingKey a) throws SQLException {
+    delegate.setShardingKey(a);
+  }
+
+  @Override
+  public String toString() {
+    return "Lifeline(" + delegate + ")";
+  }
+}
