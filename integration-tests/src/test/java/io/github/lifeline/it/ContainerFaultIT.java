@@ -1,8 +1,8 @@
 package io.github.lifeline.it;
 
 import io.github.lifeline.it.container.ContainerDatabaseServer;
-import io.github.lifeline.it.server.DatabaseServer;
-import io.github.lifeline.it.support.Driver;
+import io.github.lifeline.testkit.Driver;
+import io.github.lifeline.testkit.server.DatabaseServer;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**

@@ -1,13 +1,14 @@
 package io.github.lifeline.it;
 
-import io.github.lifeline.it.fault.RequiresFaultInjection;
-import io.github.lifeline.it.server.DatabaseServer;
-import io.github.lifeline.it.server.MariaDbServer;
-import io.github.lifeline.it.server.PostgresServer;
-import io.github.lifeline.it.support.Driver;
+import io.github.lifeline.testkit.Driver;
+import io.github.lifeline.testkit.server.DatabaseServer;
+import io.github.lifeline.testkit.server.MariaDbServer;
+import io.github.lifeline.testkit.server.PostgresServer;
 
-/** Detect and evict against PostgreSQL and MariaDB servers that the test JVM starts itself. */
-@RequiresFaultInjection
+/**
+ * Detect and evict against PostgreSQL and MariaDB servers that the test JVM starts itself. Restart and crash run
+ * everywhere; the blackhole scenarios are gated by {@code @RequiresFaultInjection} one by one.
+ */
 class EmbeddedPoolEvictionIT extends EvictionScenarios {
 
   @Override

@@ -2,13 +2,13 @@ package io.github.lifeline.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.lifeline.it.fault.RequiresFaultInjection;
-import io.github.lifeline.it.server.DatabaseServer;
-import io.github.lifeline.it.server.MariaDbServer;
-import io.github.lifeline.it.server.PostgresServer;
-import io.github.lifeline.it.support.Driver;
-import io.github.lifeline.it.support.KernelSockets;
-import io.github.lifeline.it.support.KernelSockets.SsSocket;
+import io.github.lifeline.testkit.Driver;
+import io.github.lifeline.testkit.KernelSockets.SsSocket;
+import io.github.lifeline.testkit.KernelSockets;
+import io.github.lifeline.testkit.junit.RequiresFaultInjection;
+import io.github.lifeline.testkit.server.DatabaseServer;
+import io.github.lifeline.testkit.server.MariaDbServer;
+import io.github.lifeline.testkit.server.PostgresServer;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;

@@ -3,11 +3,11 @@ package io.github.lifeline.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.github.lifeline.Lifeline;
-import io.github.lifeline.it.server.DatabaseServer;
-import io.github.lifeline.it.server.MariaDbServer;
-import io.github.lifeline.it.server.PostgresServer;
-import io.github.lifeline.it.support.Driver;
-import io.github.lifeline.socket.SocketRegistry;
+import io.github.lifeline.internal.socket.SocketRegistry;
+import io.github.lifeline.testkit.Driver;
+import io.github.lifeline.testkit.server.DatabaseServer;
+import io.github.lifeline.testkit.server.MariaDbServer;
+import io.github.lifeline.testkit.server.PostgresServer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

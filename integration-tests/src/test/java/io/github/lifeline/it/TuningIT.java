@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.lifeline.Lifeline;
-import io.github.lifeline.it.server.DatabaseServer;
-import io.github.lifeline.it.server.MariaDbServer;
-import io.github.lifeline.it.server.PostgresServer;
-import io.github.lifeline.it.support.Driver;
 import io.github.lifeline.it.support.KernelOptions;
-import io.github.lifeline.it.support.KernelSockets;
-import io.github.lifeline.it.support.KernelSockets.SsSocket;
 import io.github.lifeline.socket.SocketRecord;
-import io.github.lifeline.socket.SocketRegistry;
+import io.github.lifeline.internal.socket.SocketRegistry;
 import io.github.lifeline.socket.TcpOption;
+import io.github.lifeline.testkit.Driver;
+import io.github.lifeline.testkit.KernelSockets.SsSocket;
+import io.github.lifeline.testkit.KernelSockets;
+import io.github.lifeline.testkit.server.DatabaseServer;
+import io.github.lifeline.testkit.server.MariaDbServer;
+import io.github.lifeline.testkit.server.PostgresServer;
 import java.net.Socket;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -228,7 +228,7 @@ class TuningIT {
   static void assertNoRecordsFor(DatabaseServer server) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (true) {
-      List<SocketRecord> left = SocketRegistry.global().records().stream()
+      List<? extends SocketRecord> left = SocketRegistry.global().records().stream()
           .filter(r -> r.remote().getPort() == server.port()).toList();
       if (left.isEmpty()) {
         return;

@@ -150,7 +150,8 @@ public final class FaultMatrix {
 
   /**
    * Adds measurements of a later layer (for example the pool's, beside the kernel's) to the entry of the same driver,
-   * fault and mode, keeping that entry's other fields; records {@code entry} whole when there is none yet.
+   * fault, mode and provider (the {@code provider} metric: embedded servers and containers never mix), keeping that
+   * entry's other fields; records {@code entry} whole when there is none yet.
    *
    * @param entry the measurement; its metrics are added to the existing entry, replacing those of the same name
    */
@@ -167,7 +168,8 @@ public final class FaultMatrix {
   synchronized void mergeEntry(Entry entry) {
     for (int i = 0; i < entries.size(); i++) {
       Entry e = entries.get(i);
-      if (e.driver().equals(entry.driver()) && e.fault().equals(entry.fault()) && e.mode().equals(entry.mode())) {
+      if (e.driver().equals(entry.driver()) && e.fault().equals(entry.fault()) && e.mode().equals(entry.mode())
+          && java.util.Objects.equals(e.metrics().get("provider"), entry.metrics().get("provider"))) {
         Map<String, Object> metrics = new LinkedHashMap<>(e.metrics());
         metrics.putAll(entry.metrics());
         entries.set(i, new Entry(e.driver(), e.fault(), e.mode(), e.outcome(), e.verdictSeconds(), e.capSeconds(),

@@ -29,6 +29,24 @@ class FaultMatrixTest {
   @TempDir
   Path dir;
 
+  /** Issue 7 point 9: container and embedded numbers never mix. Fails on the old merge, which ignored the provider. */
+  @Test
+  void mergeJoinsOnlyTheEntryOfTheSameProvider() throws Exception {
+    FaultMatrix matrix = new FaultMatrix(dir.resolve(FaultMatrix.FILE_NAME));
+    matrix.add(new Entry("postgresql", "restart", "lifeline", "detected", 0.01, 0.5, Map.of(),
+        Map.of("provider", "container")));
+    matrix.mergeEntry(new Entry("postgresql", "restart", "lifeline", "completed", null, 0, Map.of(),
+        Map.of("provider", "embedded", "failedBorrows", 0)));
+    matrix.mergeEntry(new Entry("postgresql", "restart", "lifeline", "completed", null, 0, Map.of(),
+        Map.of("provider", "container", "failedBorrows", 2)));
+    JsonNode entries = JSON.readTree(dir.resolve(FaultMatrix.FILE_NAME).toFile()).get("entries");
+    assertThat(entries).hasSize(2);
+    assertThat(entries.get(0).get("provider").asText()).isEqualTo("container");
+    assertThat(entries.get(0).get("failedBorrows").asInt()).isEqualTo(2);
+    assertThat(entries.get(1).get("provider").asText()).isEqualTo("embedded");
+    assertThat(entries.get(1).get("failedBorrows").asInt()).isZero();
+  }
+
   @Test
   void writesEntriesWithFlatMetricsAndExplicitNulls() throws Exception {
     Path file = dir.resolve("sub").resolve(FaultMatrix.FILE_NAME);

@@ -4,9 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.lifeline.Lifeline;
 import io.github.lifeline.internal.linux.SockDiag;
-import io.github.lifeline.it.server.DatabaseServer;
 import io.github.lifeline.socket.KernelState;
 import io.github.lifeline.socket.SocketRecord;
+import io.github.lifeline.testkit.Driver;
+import io.github.lifeline.testkit.server.DatabaseServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -115,8 +116,7 @@ public final class PooledSockets implements AutoCloseable {
     for (Socket s : sockets) {
       out.add(diag.lookup((InetSocketAddress) s.getLocalSocketAddress(),
           (InetSocketAddress) s.getRemoteSocketAddress(), -1)
-          .map(d -> new KernelState(d.state().name(), d.probes(), d.retransmits()))
-          .orElseGet(() -> new KernelState(KernelState.GONE, 0, 0)));
+          .map(io.github.lifeline.internal.linux.DiagResult::toKernelState).orElseGet(KernelState::gone));
     }
     return out;
   }
@@ -148,6 +148,10 @@ public final class PooledSockets implements AutoCloseable {
    * Ends a caller that may still be blocked in a statement once the fault is undone: waits briefly for it to finish by
    * itself, else aborts the connection. Either way the connection is evicted from its pool, so that closing the proxy
    * afterwards does not trip over an aborted physical connection.
+   *
+   * <p>pgjdbc before 42.7.6 checks {@code SQLPermission("callAbort")} in {@code abort}, which always throws
+   * {@link SecurityException} on JDK 24 and later (no Security Manager, pgjdbc commit 11fc0fd): the caller is then
+   * released by closing its socket, which is what {@code abort} does.
    */
   public static void release(HikariDataSource pool, Connection c, java.util.concurrent.CompletableFuture<?> caller)
       throws Exception {
@@ -157,16 +161,22 @@ public final class PooledSockets implements AutoCloseable {
     try {
       caller.get(2, java.util.concurrent.TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException e) {
-      c.abort(Runnable::run);
+      try {
+        c.abort(Runnable::run);
+      } catch (SecurityException noAbort) {
+        Driver.POSTGRESQL.socketOf(c).close();
+      }
       caller.get(30, java.util.concurrent.TimeUnit.SECONDS);
     }
     pool.evictConnection(c);
   }
 
-  /** Runs {@code select 1} on a connection. */
+  /** Runs {@code select 1} on a connection; fails if no row comes back. */
   public static void selectOne(Connection c) throws SQLException {
     try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select 1")) {
-      rs.next();
+      if (!rs.next()) {
+        throw new SQLException("select 1 returned no row");
+      }
     }
   }
 
