@@ -1,8 +1,10 @@
 package io.github.lifeline.benchmarks;
 
 import io.github.lifeline.LifelineSettings;
-import io.github.lifeline.socket.LifelineSocket;
+import io.github.lifeline.internal.linux.DescriptorLookup;
+import io.github.lifeline.internal.socket.TunedSocket;
 import io.github.lifeline.socket.SocketRecord;
+import io.github.lifeline.spi.LifelineSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -29,14 +31,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Time to connect to a loopback listener with a plain {@link Socket} and with a {@link LifelineSocket}, whose
- * {@code connect} also sets keepalive and TCP_USER_TIMEOUT, finds the descriptor by scanning {@code /proc/self/fd},
- * reads every option back and registers the socket.
+ * Time to create and connect a socket to a loopback listener: a plain {@link Socket}, and a {@link LifelineSocket},
+ * whose constructor predicts its descriptor number and whose {@code connect} also sets keepalive and TCP_USER_TIMEOUT,
+ * verifies the predicted descriptor ({@link DescriptorLookup}), reads every option back and registers the socket.
  *
  * <p>{@code otherSockets} further socket descriptors are open in the process ({@code otherSockets / 2} idle loopback
- * connections with both ends here), because the descriptor scan grows with the process's descriptors. Only
- * {@code connect} is measured; accepting the server side and closing both ends (with a reset, so that no TIME_WAIT
- * piles up) happen in the invocation's tear-down.
+ * connections with both ends here), because the fallback of the lookup, the {@code /proc/self/fd} scan, grows with the
+ * process's descriptors. Only the construction and {@code connect} are measured; accepting the server side and
+ * closing both ends (with a reset, so that no TIME_WAIT piles up) happen in the invocation's tear-down. Each trial
+ * prints how the descriptor lookups went (predicted, found next to the prediction, or scanned).
+ *
+ * <p>{@link ConnectOverhead} runs this benchmark and prints Lifeline's overhead per descriptor count.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -55,6 +60,7 @@ public class ConnectOverheadBenchmark {
   private SocketAddress address;
   private final List<Pair> others = new ArrayList<>();
   private Socket client;
+  private DescriptorLookup.Counts lookupsAtStart;
 
   /** Opens the listener and the other connections, and checks that Lifeline really tunes sockets here. */
   @Setup(Level.Trial)
@@ -68,15 +74,16 @@ public class ConnectOverheadBenchmark {
     }
     try (LifelineSocket probe = new LifelineSocket(settings, "bench")) {
       probe.connect(address, 5000);
-      SocketRecord r = probe.record();
+      SocketRecord r = probe.record().orElseThrow();
       Pair.reset(server.accept());
-      if (r == null || r.fd() < 0 || !r.tuning().allMatch()) {
+      if (r == null || ((TunedSocket) r).fd() < 0 || !r.tuning().allMatch()) {
         throw new IllegalStateException("Lifeline did not fully tune a socket here: " + r);
       }
     }
     try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
       System.out.println("descriptors open in the benchmark process: " + fds.count());
     }
+    lookupsAtStart = DescriptorLookup.counts();
   }
 
   /** A plain JDK socket. */
@@ -106,9 +113,10 @@ public class ConnectOverheadBenchmark {
     client = null;
   }
 
-  /** Closes everything. */
+  /** Reports the descriptor lookups, then closes everything. */
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
+    System.out.println("descriptor lookups in this trial: " + DescriptorLookup.counts().since(lookupsAtStart));
     for (Pair p : others) {
       p.close();
     }

@@ -5,10 +5,11 @@ import io.github.lifeline.internal.linux.DiagResult;
 import io.github.lifeline.internal.linux.LinuxSockets;
 import io.github.lifeline.internal.linux.SockDiag;
 import io.github.lifeline.internal.linux.TcpInfo;
-import io.github.lifeline.internal.linux.TcpState;
-import io.github.lifeline.monitor.SocketMonitor;
-import io.github.lifeline.socket.LifelineSocket;
+import io.github.lifeline.internal.monitor.SocketMonitor;
+import io.github.lifeline.internal.socket.TunedSocket;
 import io.github.lifeline.socket.SocketRecord;
+import io.github.lifeline.socket.TcpState;
+import io.github.lifeline.spi.LifelineSocket;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -35,7 +36,7 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>The client sides ({@link LifelineSocket}s, all watched by one monitor) are in this process; the server sides are
  * held by a {@link PeerServer} child process, so 10 000 connections need 10 000 descriptors here, not 20 000. The idle
- * measurement reads the CPU time of the {@code lifeline-monitor-*} thread ({@link ThreadMXBean#getThreadCpuTime}) and
+ * measurement reads the CPU time of the {@code lifeline-monitor} thread ({@link ThreadMXBean#getThreadCpuTime}) and
  * of the whole process ({@code OperatingSystemMXBean.getProcessCpuTime}) before and after the main thread sleeps, and
  * reports each as a percentage of one core. A baseline of the same JVM before any socket was opened is measured the
  * same way.
@@ -91,14 +92,13 @@ public final class MonitorIdleCpu {
 
     AtomicLong verdicts = new AtomicLong();
     List<LifelineSocket> clients = new ArrayList<>(sockets);
-    try (PeerProcess peer = PeerProcess.start();
-        SocketMonitor monitor = new SocketMonitor("bench", v -> verdicts.incrementAndGet(),
-            SocketMonitor.daemonThreads("bench"), System::nanoTime)) {
+    SocketMonitor monitor = new SocketMonitor(SocketMonitor.daemonThreads(), System::nanoTime);
+    try (PeerProcess peer = PeerProcess.start()) {
       log("peer process %d listens on %s; connecting %d sockets on %d threads", peer.pid(), peer.address(), sockets,
           connectThreads);
       long t0 = System.nanoTime();
       try {
-        connect(peer.address(), monitor, sockets, connectThreads, clients);
+        connect(peer.address(), monitor, verdicts, sockets, connectThreads, clients);
         peer.awaitHeld(sockets, 60_000);
         json.put("connectSeconds", (System.nanoTime() - t0) / 1e9);
         if (monitor.watchedCount() != sockets) {
@@ -119,7 +119,7 @@ public final class MonitorIdleCpu {
 
         List<SocketRecord> records = new ArrayList<>();
         for (LifelineSocket c : clients) {
-          records.add(c.record());
+          records.add(c.record().orElseThrow());
         }
         log("polling sweeps: %d + 3 warm-up sweeps of %d sockets each, sock_diag then TCP_INFO", sweeps, sockets);
         try (SockDiag diag = SockDiag.open()) {
@@ -129,7 +129,7 @@ public final class MonitorIdleCpu {
           }).toJson());
         }
         json.putRaw("tcpInfoSweep", sweep(threads, sweeps, records, r -> {
-          TcpInfo info = LinuxSockets.tcpInfo(r.fd());
+          TcpInfo info = LinuxSockets.tcpInfo(((TunedSocket) r).fd());
           return info.established();
         }).toJson());
       } finally {
@@ -138,13 +138,15 @@ public final class MonitorIdleCpu {
         }
       }
       log("closed %d sockets; stopping peer process %d", clients.size(), peer.pid());
+    } finally {
+      monitor.shutdown();
     }
     json.put("loadAverageAtEnd", loadAverage());
     return json.toString();
   }
 
-  private static void connect(InetSocketAddress address, SocketMonitor monitor, int sockets, int connectThreads,
-      List<LifelineSocket> clients) throws Exception {
+  private static void connect(InetSocketAddress address, SocketMonitor monitor, AtomicLong verdicts, int sockets,
+      int connectThreads, List<LifelineSocket> clients) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(connectThreads);
     try {
       List<Future<?>> tasks = new ArrayList<>();
@@ -161,7 +163,7 @@ public final class MonitorIdleCpu {
               }
             }
             s.connect(address, 5000);
-            if (monitor.watch(s.record()) != SocketMonitor.WatchResult.WATCHED) {
+            if (monitor.watch((TunedSocket) s.record().orElseThrow(), v -> verdicts.incrementAndGet(), null).isEmpty()) {
               throw new IllegalStateException("not watched: " + s.record());
             }
           }
@@ -179,11 +181,11 @@ public final class MonitorIdleCpu {
 
   private static long monitorThreadId() {
     for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.getName().startsWith("lifeline-monitor-")) {
+      if (t.getName().equals("lifeline-monitor")) {
         return t.getId();
       }
     }
-    throw new IllegalStateException("no lifeline-monitor-* thread");
+    throw new IllegalStateException("no lifeline-monitor thread");
   }
 
   /** Lets JIT compilation and GC of the set-up finish before an idle measurement. */

@@ -1,12 +1,16 @@
 package io.github.lifeline.benchmarks;
 
 import io.github.lifeline.LifelineSettings;
-import io.github.lifeline.monitor.SocketMonitor;
-import io.github.lifeline.socket.LifelineSocket;
+import io.github.lifeline.internal.linux.Epoll;
+import io.github.lifeline.internal.monitor.SocketMonitor;
+import io.github.lifeline.internal.socket.TunedSocket;
 import io.github.lifeline.socket.SocketRecord;
+import io.github.lifeline.spi.LifelineSocket;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -26,15 +30,22 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Lag from the kernel's verdict on a socket to the {@link SocketMonitor}'s listener.
+ * Lag from the kernel's verdict on a socket to the {@link SocketMonitor}'s listener of the socket's pool.
  *
  * <p>{@code connections} loopback connections are open, every client side a {@link LifelineSocket} watched by one
- * monitor; the server sides are in this process too. Each invocation closes the server side of one connection, with a
+ * monitor (one per JVM, as in production), spread over {@code pools} listeners, one per pool; each listener reads the
+ * socket's state through the monitor's netlink channel, as a pool's guard does to classify a verdict. The server
+ * sides are in this process too. Each invocation closes the server side of one connection, with a
  * FIN ({@code close=FIN}) or a reset ({@code close=RST}, linger 0), and spins until the listener has received the
  * verdict for exactly that socket. The time measured therefore covers the {@code close} call (on loopback the kernel
  * delivers the FIN or RST to the client side within it), the epoll wake-up, the monitor's sock_diag confirmation and
  * the listener call. The used connection is replaced by a fresh one outside the measured path, in the next
  * invocation's setup; victims rotate over all connections.
+ *
+ * <p>Above {@value #IN_PROCESS} connections, only {@value #IN_PROCESS} (the victims) have their server side in this
+ * process; the others connect to a {@link PeerServer} in a child JVM, are watched the same way, spread over the same
+ * listeners, and stay open: the monitor watches {@code connections} sockets in all, and this process needs one
+ * descriptor per connection plus two per victim (within {@code ulimit -n} 20000).
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -53,16 +64,28 @@ public class MonitorLagBenchmark {
   }
 
   /** Open watched connections. */
-  @Param({"10", "1000"})
+  @Param({"1000", "10000"})
   public int connections;
 
   /** How the peer closes. */
   @Param({"FIN", "RST"})
   public PeerClose close;
 
+  /** How many pools (listeners) the connections are spread over. */
+  @Param({"1", "200"})
+  public int pools;
+
+  /** Connections with both ends in this process, the victims; the rest are held by the peer process. */
+  static final int IN_PROCESS = 1000;
+
+  private SocketMonitor.Listener[] listeners;
+  private PeerProcess peers;
+  private final List<LifelineSocket> background = new ArrayList<>();
+
   private ServerSocket server;
   private SocketMonitor monitor;
   private Pair[] pairs;
+  private int opened;
   private int next;
   private int used = -1;
   private Pair victim;
@@ -76,11 +99,42 @@ public class MonitorLagBenchmark {
   @Setup(Level.Trial)
   public void setUp() throws IOException {
     server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
-    monitor = new SocketMonitor("bench", this::onDead, SocketMonitor.daemonThreads("bench"), System::nanoTime);
-    pairs = new Pair[connections];
-    for (int i = 0; i < connections; i++) {
+    monitor = new SocketMonitor(SocketMonitor.daemonThreads(), System::nanoTime);
+    listeners = new SocketMonitor.Listener[pools];
+    for (int i = 0; i < pools; i++) {
+      listeners[i] = v -> {
+        try {
+          monitor.kernelState(v.socket()); // a guard classifies the verdict with one lookup
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+        onDead(v);
+      };
+    }
+    int victims = Math.min(connections, IN_PROCESS);
+    if (connections > victims) {
+      peers = PeerProcess.start();
+      for (int i = victims; i < connections; i++) {
+        LifelineSocket client = new LifelineSocket(LifelineSettings.defaults(), "bench");
+        background.add(client);
+        client.connect(peers.address(), 5000);
+        if (monitor.watch(tuned(client), listeners[opened++ % pools], null).isEmpty()) {
+          throw new IllegalStateException("the monitor did not watch " + client.record());
+        }
+      }
+      try {
+        peers.awaitHeld(connections - victims, 60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+    }
+    pairs = new Pair[victims];
+    for (int i = 0; i < victims; i++) {
       pairs[i] = open();
     }
+    System.out.println("watched: " + monitor.watchedCount() + " sockets over " + pools + " listeners ("
+        + background.size() + " held by peer process " + (peers == null ? "-" : peers.pid()) + ")");
   }
 
   private Pair open() throws IOException {
@@ -92,26 +146,31 @@ public class MonitorLagBenchmark {
       throw e;
     }
     Pair pair = new Pair(client, server.accept());
-    SocketMonitor.WatchResult result;
+    boolean watched;
     try {
-      result = monitor.watch(client.record());
+      watched = monitor.watch(tuned(client), listeners[opened++ % pools], null).isPresent();
     } catch (IOException | RuntimeException e) {
       pair.close();
       throw e;
     }
-    if (result != SocketMonitor.WatchResult.WATCHED) {
+    if (!watched) {
       pair.close();
-      throw new IllegalStateException("the monitor did not watch " + client.record() + ": " + result);
+      throw new IllegalStateException("the monitor did not watch " + client.record());
     }
     return pair;
+  }
+
+  static TunedSocket tuned(LifelineSocket s) {
+    return (TunedSocket) s.record().orElseThrow(() -> new IllegalStateException("not tuned: " + s));
   }
 
   /** On the monitor thread: releases the waiting benchmark thread if this is the verdict it waits for. */
   private void onDead(SocketMonitor.Verdict v) {
     synchronized (reasons) {
-      reasons.merge(v.reason(), 1L, Long::sum);
+      reasons.merge((v.events() & (Epoll.EPOLLERR | Epoll.EPOLLHUP)) != 0 ? "reset-or-timeout" : "peer-closed", 1L,
+          Long::sum);
     }
-    if (awaited.get() == v.record()) {
+    if (awaited.get() == v.socket()) {
       verdict = v;
       awaited.set(null);
     } else {
@@ -129,13 +188,13 @@ public class MonitorLagBenchmark {
       pairs[used] = open();
     }
     used = next;
-    next = (next + 1) % connections;
+    next = (next + 1) % pairs.length;
     victim = pairs[used];
     if (close == PeerClose.RST) {
       victim.peer().setSoLinger(true, 0);
     }
     verdict = null;
-    awaited.set(((LifelineSocket) victim.client()).record());
+    awaited.set(tuned((LifelineSocket) victim.client()));
   }
 
   /** Closes one peer and waits for the monitor's verdict on the client side. */
@@ -171,7 +230,15 @@ public class MonitorLagBenchmark {
         p.close();
       }
     }
-    monitor.close();
+    for (LifelineSocket c : background) {
+      Pair.closeQuietly(c);
+    }
+    background.clear();
+    if (peers != null) {
+      peers.close();
+      peers = null;
+    }
+    monitor.shutdown();
     try {
       server.close();
     } catch (IOException ignored) {
