@@ -53,6 +53,20 @@ final class HostState extends CacheLines.HostPadAfter {
     return settling && connectionWindow < window;
   }
 
+  /**
+   * Whether a connection made at host epoch {@code connectionEpoch} and settle window {@code connectionWindow} may be
+   * lent: no host event since, and no settle window open that started after it.
+   *
+   * <p>The order of the reads matters: {@link #hostEvent()} writes the epoch before it clears {@code settling}, so a
+   * reader that finds the window closed and then reads the epoch sees the host event that closed it. Read the other
+   * way round, a host event between the two reads would look like "same epoch, no window" and lend a condemned
+   * connection.
+   */
+  boolean trusts(long connectionEpoch, long connectionWindow) {
+    boolean inDoubt = settling && connectionWindow < window; // first: see above
+    return !inDoubt && epoch == connectionEpoch;
+  }
+
   boolean settling() {
     return settling;
   }
