@@ -47,7 +47,6 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
   static final int CLOSING = 3;
 
   final PoolGuard guard;
-  volatile long verdictNanos;
   volatile TunedSocket socket;
   /** The first pass of a verdict, for the second (monitor thread only). */
   PoolGuard.Pending pending;
@@ -60,7 +59,7 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
   /** Whether the connection may be handed to a borrower now: alive, and its server not in doubt. */
   boolean lendable() {
     HostState h = host;
-    return state == ALIVE && (h == null || (h.epoch() == hostEpoch && !h.settlingSince(hostWindow)));
+    return state == ALIVE && (h == null || h.trusts(hostEpoch, hostWindow));
   }
 
   /** Remembers the proxy of a borrow (its pool entry), once. */
