@@ -12,8 +12,10 @@ import java.time.Duration;
  * @param remote the database host and port
  * @param reason why
  * @param state the socket's TCP state when it was judged ({@link TcpState#GONE} when the kernel had dropped it)
- * @param verdictNanos when the kernel's verdict reached Lifeline ({@link System#nanoTime()}): the epoll wake-up for
- *     the connection's own death, or for the death that condemned it; microseconds after the kernel decided
+ * @param verdictNanos when the kernel's verdict was in effect in Lifeline ({@link System#nanoTime()}, read just after
+ *     the monitor thread marked the connection, or its server, so that a {@code LifelineDataSource} borrow from then on
+ *     does not receive it): for the connection's own death, or for the death that condemned it. Microseconds after
+ *     the kernel decided when the monitor thread finds a free core; milliseconds on a saturated machine
  * @param lagAfterVerdict from {@code verdictNanos} until Lifeline had closed the socket and handed the connection to
  *     HikariCP for eviction
  */

@@ -211,13 +211,16 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     if (before == GuardedConnection.CLOSING || !STATE.compareAndSet(g, before, GuardedConnection.DEAD)) {
       return;
     }
-    g.verdictNanos = v.nanos();
     // A server shutting down closes its connections one by one. A FIN alone (no error, no hang-up) is the peer's
     // close, so the server is judged now, before any kernel lookup: every pool on it stops lending old connections
     // within microseconds of the wake-up (the settle window opens at the first close, the host event comes with the
     // second).
     boolean exitNoted = g.host != null && DeathPolicy.finOnly(v.events());
     boolean hostDown = exitNoted && peerExit(g.host, v.nanos());
+    // The verdict is in effect from here: no borrow through the gate receives this connection (nor, after a FIN, an
+    // older sibling until it is judged). Read after the writes, so that a thread descheduled between its wake-up and
+    // them does not report a time before the borrow path could see anything.
+    long effective = monitor.nanoTime();
     Optional<DeathPolicy.Death> death = DeathPolicy.classify(monitor, v);
     if (death.isEmpty()) {
       // No death after all (rare: the owner shut its input down unseen); a settle window it opened ends by itself.
@@ -228,7 +231,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     if (!exitNoted && g.host != null && DeathPolicy.peerAction(death.get().reason())) {
       hostDown = peerExit(g.host, v.nanos()); // a reset: judged once its reason is known
     }
-    g.pending = new Pending(death.get(), before, hostDown);
+    g.pending = new Pending(death.get(), before, hostDown, effective);
   }
 
   /** Notes a peer's close of a connection to {@code host}; on a host event, tells every pool. */
@@ -236,14 +239,19 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     if (!DeathPolicy.peerExit(host, nanos, monitor)) {
       return false;
     }
+    long effective = monitor.nanoTime(); // after the host event: no pool lends an old connection from here
     for (PoolGuard pool : Pools.live()) {
-      pool.hostDown(host, nanos);
+      pool.hostDown(host, effective);
     }
     return true;
   }
 
-  /** What the first pass decided, for the second. Monitor thread only. */
-  record Pending(DeathPolicy.Death death, int before, boolean hostDown) {
+  /**
+   * What the first pass decided, for the second. Monitor thread only.
+   *
+   * @param effectiveNanos when the verdict was in effect for the borrow path (read after the first pass's writes)
+   */
+  record Pending(DeathPolicy.Death death, int before, boolean hostDown, long effectiveNanos) {
   }
 
   /** Second pass: closes the dead socket under its driver, evicts it, and reports it. */
@@ -261,7 +269,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     levers.evict(g);
     List<EvictionEvent> events = new ArrayList<>();
     if (p.before() != GuardedConnection.CONDEMNED) { // a condemned connection was reported when it was condemned
-      events.add(event(g, reason, p.death().state(), v.nanos()));
+      events.add(event(g, reason, p.death().state(), p.effectiveNanos()));
     }
     if (!anyAlive()) {
       levers.evictAll(); // nothing alive is left: HikariCP refills from scratch
@@ -294,7 +302,8 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     monitor.schedule(monitor.nanoTime(), () -> {
       SocketMonitor.Verdict v = new SocketMonitor.Verdict(watch, 0, monitor.nanoTime());
       DeathPolicy.classify(monitor, v); // a healthy socket: no death
-      new Pending(new DeathPolicy.Death(EvictionReason.PEER_CLOSED, TcpState.CLOSE_WAIT), 0, false).hostDown();
+      new Pending(new DeathPolicy.Death(EvictionReason.PEER_CLOSED, TcpState.CLOSE_WAIT), 0, false, v.nanos())
+          .hostDown();
       GuardedConnection g = (GuardedConnection) watch.attachment();
       event(g, EvictionReason.PEER_CLOSED, TcpState.CLOSE_WAIT, v.nanos()); // built and dropped
       counts.get(EvictionReason.PEER_CLOSED).add(-1); // event() counted it
@@ -305,7 +314,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
   }
 
   /** Every connection of this pool to a server that is going down: condemned, and evicted from HikariCP. */
-  void hostDown(HostState host, long verdictNanos) {
+  void hostDown(HostState host, long effectiveNanos) {
     List<GuardedConnection> condemned = new ArrayList<>();
     boolean onHost = false;
     for (GuardedConnection c : connections) {
@@ -325,7 +334,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     // Reported once HikariCP has them marked: the lag is the time until no borrower can receive them.
     List<EvictionEvent> events = new ArrayList<>(condemned.size());
     for (GuardedConnection c : condemned) {
-      events.add(event(c, EvictionReason.HOST_DOWN, TcpState.ESTABLISHED, verdictNanos));
+      events.add(event(c, EvictionReason.HOST_DOWN, TcpState.ESTABLISHED, effectiveNanos));
     }
     publish(events);
   }

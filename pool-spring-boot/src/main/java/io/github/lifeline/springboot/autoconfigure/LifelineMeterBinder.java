@@ -14,8 +14,8 @@ import io.micrometer.core.instrument.binder.MeterBinder;
  * <ul>
  *   <li>{@code lifeline.evictions} (counter, tags {@code pool}, {@code reason}): connections Lifeline took out of the
  *       pool;</li>
- *   <li>{@code lifeline.verdict.lag} (timer, tag {@code pool}): from the kernel's verdict reaching Lifeline to the
- *       connection's removal;</li>
+ *   <li>{@code lifeline.verdict.lag} (timer, tag {@code pool}): from Lifeline's verdict taking effect (no borrow
+ *       receives the connection from then on) to the connection's removal;</li>
  *   <li>{@code lifeline.sockets} (gauge, tag {@code pool}): sockets of the pool Lifeline watches;</li>
  *   <li>{@code lifeline.sockets.mismatched} (gauge, tag {@code pool}): sockets whose options, read back from the
  *       kernel, differ from the settings.</li>
