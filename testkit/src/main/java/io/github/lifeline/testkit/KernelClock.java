@@ -82,6 +82,11 @@ public final class KernelClock implements AutoCloseable {
     return deaths(p -> p == localPort).max();
   }
 
+  /** The kernel's first verdict at or after {@code sinceNanos} on a connection with this local port. */
+  public OptionalLong deathSince(int localPort, long sinceNanos) {
+    return firstDeathSince(sinceNanos, p -> p == localPort);
+  }
+
   /** The first verdict at or after {@code sinceNanos}: the server's first FIN or reset. */
   public OptionalLong firstDeathSince(long sinceNanos) {
     return firstDeathSince(sinceNanos, p -> true);
