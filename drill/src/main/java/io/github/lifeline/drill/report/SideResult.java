@@ -66,7 +66,10 @@ public record SideResult(String pool, Double callerBlockedSeconds, Double deadIn
    *     is the kernel's last ACK or the last poll that saw it alive)
    * @param closed when its owner closed the socket, seconds after the fault, or {@code null} (known for pre-fault
    *     connections only)
+   * @param lifeline when Lifeline's verdict on it took effect (its own death, or the host event that condemned it),
+   *     seconds after the fault, or {@code null} (the baseline, or no verdict: its owner closed it first)
    */
-  public record Connection(int port, boolean preFault, Double verdict, String verdictState, Double closed) {
+  public record Connection(int port, boolean preFault, Double verdict, String verdictState, Double closed,
+      Double lifeline) {
   }
 }

@@ -185,7 +185,8 @@ public final class Judge {
     for (Observed.Conn c : side.conns()) {
       connections.add(new SideResult.Connection(c.port(), c.preFault(),
           c.verdictNanos() == null ? null : seconds(c.verdictNanos() - fault), c.verdictState(),
-          c.closedNanos() == null ? null : seconds(c.closedNanos() - fault)));
+          c.closedNanos() == null ? null : seconds(c.closedNanos() - fault),
+          c.lifelineNanos() == null ? null : seconds(c.lifelineNanos() - fault)));
     }
 
     return new SideResult(side.pool(), round3(callerBlocked), round3(deadInPool), failed, inflight, round(worst),

@@ -19,9 +19,11 @@ public final class Observed {
    *     the drill's own epoll watch, or {@code null}
    * @param verdictState the socket's state right after the verdict ({@code CLOSE_WAIT}, {@code GONE}, ...)
    * @param closedNanos when its owner (the pool, or Lifeline under it) closed the socket, or {@code null}
+   * @param lifelineNanos when Lifeline's verdict on it took effect ({@code EvictionEvent.verdictNanos}: its own death,
+   *     or a host event that condemned it), or {@code null} (the baseline, or no verdict)
    */
   public record Conn(int port, boolean preFault, long firstSeenNanos, Long verdictNanos, String verdictState,
-      Long closedNanos) {
+      Long closedNanos, Long lifelineNanos) {
   }
 
   /**
@@ -55,7 +57,7 @@ public final class Observed {
    * @param inProgressSince when the borrow in progress at the end of the window started, or -1
    * @param held the statement in flight at the fault, or {@code null}
    * @param poolSamples HikariCP's counts over time
-   * @param lifelineVerdictNanos Lifeline's first verdict on the server from the fault on (its monitor's wake-up), or
+   * @param lifelineVerdictNanos Lifeline's first verdict on the server from the fault on (when it took effect), or
    *     {@code null} (the baseline, or no verdict)
    */
   public record Side(String pool, List<Conn> conns, List<Borrower.Sample> borrows, long inProgressSince, Held held,

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
@@ -40,11 +41,11 @@ final class Observer implements AutoCloseable {
       this.borrower = borrower;
     }
 
-    Observed.Side observed(Observed.Held held, Long lifelineVerdictNanos) {
+    Observed.Side observed(Observed.Held held, Long lifelineVerdictNanos, Map<Integer, Long> lifelineByPort) {
       List<Observed.Conn> out = new ArrayList<>();
       for (Tracked t : conns) {
         out.add(new Observed.Conn(t.port, t.preFault, t.firstSeen, t.verdictNanos(), t.verdictState(),
-            t.closed < 0 ? null : t.closed));
+            t.closed < 0 ? null : t.closed, lifelineByPort.get(t.port)));
       }
       return new Observed.Side(name, out, borrower.samples(), borrower.inProgressSince(), held, List.copyOf(samples),
           lifelineVerdictNanos);

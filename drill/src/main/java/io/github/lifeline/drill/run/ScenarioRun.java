@@ -18,7 +18,9 @@ import java.net.Socket;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Locale;
 import java.util.Properties;
@@ -211,11 +213,17 @@ public final class ScenarioRun {
         server.heal();
         Observed.Held stockHeldResult = held(stockCall, fault, end);
         Observed.Held lifeHeldResult = held(lifeCall, fault, end);
-        Observed.Side stockSide = stockPool.observed(stockHeldResult, null);
+        Observed.Side stockSide = stockPool.observed(stockHeldResult, null, Map.of());
         long faultNanos = fault;
         Long lifelineVerdict = lifelineEvents.stream().mapToLong(EvictionEvent::verdictNanos)
             .filter(v -> v - faultNanos >= 0).boxed().min(Long::compare).orElse(null);
-        Observed.Side lifeSide = lifePool.observed(lifeHeldResult, lifelineVerdict);
+        Map<Integer, Long> lifelineByPort = new HashMap<>(); // each connection's own verdict from Lifeline
+        for (EvictionEvent e : lifelineEvents) {
+          if (e.local() != null && e.verdictNanos() - faultNanos >= 0) {
+            lifelineByPort.merge(e.local().getPort(), e.verdictNanos(), Math::min);
+          }
+        }
+        Observed.Side lifeSide = lifePool.observed(lifeHeldResult, lifelineVerdict, lifelineByPort);
         release(stockSockets, stockBorrower, stockCall);
         release(lifeSockets, lifeBorrower, lifeCall);
         observer.close();

@@ -31,7 +31,7 @@ class ReportTest {
             List.of(new double[] {-0.5, 0.4, 0, 50010}, new double[] {0.004, 3420, 2, 50010},
                 new double[] {3.5, 1.2, 0, 50100}, new double[] {4.0, 2000, 1, -1}),
             List.of(new double[] {3.001, 50012}), new double[] {0, 3.43},
-            List.of(new SideResult.Connection(50012, true, 3.001, "GONE", 3.002))), 3.0012, 0);
+            List.of(new SideResult.Connection(50012, true, 3.001, "GONE", 3.002, 3.0012))), 3.0012, 0);
     DrillPlan plan = new DrillPlan(false);
     ScenarioResult ran = new ScenarioResult("postgresql", "blackhole-inflight", "ran", null,
         Scenario.BLACKHOLE_INFLIGHT.description(), plan.settings(Scenario.BLACKHOLE_INFLIGHT),

@@ -28,8 +28,13 @@ class JudgeTest {
   }
 
   private static Observed.Conn conn(int port, Long verdictMs, Long closedMs) {
+    return conn(port, verdictMs, closedMs, null);
+  }
+
+  private static Observed.Conn conn(int port, Long verdictMs, Long closedMs, Long lifelineMs) {
     return new Observed.Conn(port, true, F - 1000 * MS, verdictMs == null ? null : F + verdictMs * MS,
-        verdictMs == null ? null : "CLOSE_WAIT", closedMs == null ? null : F + closedMs * MS);
+        verdictMs == null ? null : "CLOSE_WAIT", closedMs == null ? null : F + closedMs * MS,
+        lifelineMs == null ? null : F + lifelineMs * MS);
   }
 
   private static Observed.PoolSample pool(long ms, int total) {
@@ -40,7 +45,7 @@ class JudgeTest {
   void restartJudgesEachFailureByItsOwnConnectionsVerdict() {
     Observed.Window w = new Observed.Window(Scenario.RESTART, 2, F - 700 * MS, F, F + 2000 * MS, F + 30 * MS, null);
     Observed.Side side = new Observed.Side("p",
-        List.of(conn(1001, 10L, 15L), conn(1002, 12L, 40L)),
+        List.of(conn(1001, 10L, 15L, 11L), conn(1002, 12L, 40L)),
         List.of(ok(-20, -19, 1001),
             failed(-5, 11, 1001),      // handed out before 1001's verdict at +10: in flight
             failed(20, 21, 1002),      // handed out at +20.1, after 1002's verdict at +12: failed
@@ -64,6 +69,8 @@ class JudgeTest {
     assertThat(r.timeline().borrows().get(1)[4]).as("hand-out, ms after the start").isEqualTo(0.1);
     assertThat(r.timeline().connections()).extracting(SideResult.Connection::port).containsExactly(1001, 1002);
     assertThat(r.timeline().connections().get(0).verdict()).isEqualTo(0.010);
+    assertThat(r.timeline().connections()).extracting(SideResult.Connection::lifeline).as("Lifeline's own verdict")
+        .containsExactly(0.011, null);
     assertThat(r.timeline().verdicts()).extracting(v -> v[1]).containsExactly(1001.0, 1002.0);
     // the pool over time: [t, total, alive, dead, evicted, waiting], on change, closed at the window's end
     assertThat(r.timeline().pool().get(0)).containsExactly(-0.01, 2, 2, 0, 0, 0);
