@@ -63,7 +63,7 @@ final class HostState extends CacheLines.HostPadAfter {
    * connection.
    */
   boolean trusts(long connectionEpoch, long connectionWindow) {
-    boolean inDoubt = settling && connectionWindow < window; // first: see above
+    boolean inDoubt = settlingSince(connectionWindow); // first: see above
     return !inDoubt && epoch == connectionEpoch;
   }
 
