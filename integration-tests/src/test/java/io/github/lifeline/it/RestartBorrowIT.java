@@ -34,8 +34,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Issue 7 point 11: a planned restart costs no request that started after the server began to shut down.
  *
- * <p>Four pools of {@value #POOL_SIZE} against one server, each with one borrower at about 100 borrows/s: stock
- * HikariCP, {@link LifelineDataSource}, {@code Lifeline.install(HikariDataSource)} and
+ * <p>Four pools of {@value #POOL_SIZE} against one server, each with one borrower at about 100 borrows/s and an
+ * occasional one every {@value #OCCASIONAL_MILLIS} ms that holds its connection {@value #OCCASIONAL_HOLD_MILLIS} ms (a
+ * request with some work: it overlaps the steady borrower, so the two use two connections, and it comes back within
+ * HikariCP's 500 ms alive-bypass window, so stock HikariCP lends its connection without a check): stock HikariCP, {@link LifelineDataSource}, {@code Lifeline.install(HikariDataSource)} and
  * {@code Lifeline.install(HikariConfig)}. The server is restarted fast ({@code SIGINT} for PostgreSQL, {@code SIGTERM}
  * for MariaDB) {@value #RESTARTS} times. Every failure is judged by the kernel's clock, the same way for every pool:
  * the first FIN is the first verdict the kernel gave on any connection of that pool ({@link KernelClock}); a failure
@@ -44,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What no pool can do: Lifeline learns of a FIN when the kernel wakes its monitor thread and the scheduler runs it,
  * microseconds after the FIN on an idle CPU, milliseconds later when the two cores here are busy with the server's
- * own shutdown and restart (measured: up to 14 ms). A borrow that starts in between gets an old connection, as
+ * own shutdown and restart (measured with the scheduler's trace, PostgreSQL: the monitor woken within 0.1 ms of the
+ * first FIN, then runnable for up to 30 ms without a CPU while the exiting backends ran 38 ms of CPU time on the two
+ * cores; a server on its own host does not take the client's CPUs). A borrow that starts in between gets an old connection, as
  * without Lifeline, and only a system call on every borrow could see the FIN earlier (see the README's limits). Such
  * losses are counted apart and reported, with Lifeline's lag behind each connection's own kernel verdict; the
  * assertions are that Lifeline judged most restarts, and that no borrow is lost that started after Lifeline knew:
@@ -60,6 +64,8 @@ class RestartBorrowIT {
   private static final Logger LOG = LoggerFactory.getLogger(RestartBorrowIT.class);
   static final int POOL_SIZE = 6;
   static final int RESTARTS = 10;
+  static final int OCCASIONAL_MILLIS = 300;
+  static final int OCCASIONAL_HOLD_MILLIS = 20;
 
   @ParameterizedTest
   @EnumSource(Driver.class)
@@ -80,7 +86,12 @@ class RestartBorrowIT {
       pools.put("install(HikariDataSource)", installedPool);
       pools.put("install(HikariConfig)", installedConfig);
       Map<String, Borrower> borrowers = new LinkedHashMap<>();
-      pools.forEach((name, ds) -> borrowers.put(name, new Borrower(name, ds, driver, 10)));
+      Map<String, Borrower> occasional = new LinkedHashMap<>();
+      pools.forEach((name, ds) -> {
+        borrowers.put(name, new Borrower(name, ds, driver, 10));
+        occasional.put(name, new Borrower(name + "-occasional", ds, driver, OCCASIONAL_MILLIS,
+            OCCASIONAL_HOLD_MILLIS));
+      });
       Map<String, List<long[]>> windows = new LinkedHashMap<>(); // per pool: {signal, first FIN of the pool}
       List<Long> knew = new ArrayList<>(); // per restart: Lifeline's first verdict on the server (monitor clock)
       List<Map<String, Long>> actedAt = new ArrayList<>(); // per restart: when each installed pool's were evicted
@@ -124,39 +135,48 @@ class RestartBorrowIT {
         for (Borrower b : borrowers.values()) {
           b.stop(30_000);
         }
+        for (Borrower b : occasional.values()) {
+          b.stop(30_000);
+        }
       }
       Map<String, List<Sample>> lost = new LinkedHashMap<>();
       Map<String, List<Sample>> lostAfterLifelineKnew = new LinkedHashMap<>();
       Map<String, Long> runsWithLoss = new LinkedHashMap<>();
       Map<String, Long> runsWithFailure = new LinkedHashMap<>(); // lost, or in flight at the shutdown
-      for (Map.Entry<String, Borrower> e : borrowers.entrySet()) {
+      Map<String, String> summary = new LinkedHashMap<>(); // for the assertions' messages
+      for (String pool : pools.keySet()) {
+        List<Sample> samples = new ArrayList<>(borrowers.get(pool).samples());
+        samples.addAll(occasional.get(pool).samples());
         List<Sample> l = new ArrayList<>();
         long runs = 0;
         long failedRuns = 0;
-        List<long[]> w = windows.get(e.getKey());
+        List<long[]> w = windows.get(pool);
         for (int r = 0; r < w.size(); r++) {
           long signal = w.get(r)[0];
           long firstFin = w.get(r)[1];
           long end = r + 1 < w.size() ? w.get(r + 1)[0] : Long.MAX_VALUE;
-          List<Sample> inRun = e.getValue().samples().stream().filter(x -> x.result() != Result.OK
+          List<Sample> inRun = samples.stream().filter(x -> x.result() != Result.OK
               && x.startNanos() - firstFin >= 0 && x.startNanos() - end < 0).collect(Collectors.toList());
           l.addAll(inRun);
           runs += inRun.isEmpty() ? 0 : 1;
           // A statement in flight at the shutdown started after the restart command (select 1 takes < 1 ms; the
           // server needs tens of milliseconds to begin its shutdown), or up to 100 ms before it to be safe.
-          failedRuns += e.getValue().samples().stream().anyMatch(x -> x.result() != Result.OK
+          failedRuns += samples.stream().anyMatch(x -> x.result() != Result.OK
               && x.startNanos() - (signal - 100_000_000L) >= 0 && x.startNanos() - end < 0) ? 1 : 0;
-          long safe = e.getKey().equals("LifelineDataSource") ? knew.get(r)
-              : actedAt.get(r).getOrDefault(e.getKey(), Long.MAX_VALUE);
+          long safe = pool.equals("LifelineDataSource") ? knew.get(r)
+              : actedAt.get(r).getOrDefault(pool, Long.MAX_VALUE);
           inRun.stream().filter(x -> x.startNanos() - safe > 0)
-              .forEach(x -> lostAfterLifelineKnew.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(x));
+              .forEach(x -> lostAfterLifelineKnew.computeIfAbsent(pool, k -> new ArrayList<>()).add(x));
         }
-        lost.put(e.getKey(), l);
-        runsWithLoss.put(e.getKey(), runs);
-        runsWithFailure.put(e.getKey(), failedRuns);
-        long inflight = e.getValue().samples().stream().filter(x -> x.result() != Result.OK).count() - l.size();
-        LOG.info("{} {}: {} borrows, lost after the first FIN: {} in {} of {} restarts {}; in flight at the "
-            + "shutdown: {}", driver, e.getKey(), e.getValue().samples().size(), l.size(), runs, RESTARTS,
+        lost.put(pool, l);
+        runsWithLoss.put(pool, runs);
+        runsWithFailure.put(pool, failedRuns);
+        long inflight = samples.stream().filter(x -> x.result() != Result.OK).count() - l.size();
+        long occasionalLost = l.stream().filter(x -> occasional.get(pool).samples().contains(x)).count();
+        summary.put(pool, String.format("%s: %d lost (%d occasional) in %d restarts, %d in flight", pool, l.size(),
+            occasionalLost, runs, inflight));
+        LOG.info("{} {}: {} borrows, lost after the first FIN: {} ({} of them occasional) in {} of {} restarts {}; "
+            + "in flight at the shutdown: {}", driver, pool, samples.size(), l.size(), occasionalLost, runs, RESTARTS,
             describe(l, w), inflight);
       }
       List<Double> wakeMs = new ArrayList<>();
@@ -187,15 +207,18 @@ class RestartBorrowIT {
             mode.equals("LifelineDataSource") ? "its first verdict on the server" : "the pool's old connections "
             + "were condemned and evicted", describe(after, windows.get(mode))).isEmpty();
       }
-      // The fault is real: stock HikariCP's borrower fails in most restarts, either on a statement in flight at the
-      // shutdown or on a later borrow. Which of the two is a matter of timing: measured in CI (PostgreSQL, two busy
-      // cores, the server's ten backends exiting over up to 95 ms), a lost borrow in 4 restarts and a statement in
-      // flight in 6 (an earlier assertion, "a lost borrow in most restarts", failed on that). And stock is worse by
-      // the same rule for both: more borrows lost after the pool's first FIN than LifelineDataSource's.
-      assertThat(runsWithFailure.get("stock")).as("stock HikariCP's borrower fails in most restarts (the fault is "
-          + "real)").isGreaterThan(RESTARTS / 2);
+      // The fault is real: stock HikariCP's borrowers fail in most restarts, either on a statement in flight at the
+      // shutdown or on a later borrow. For the steady borrower which of the two is a matter of timing: in CI
+      // (PostgreSQL) it lost a borrow in 4 restarts of 10 and failed in flight in 6, and in another CI run it lost 2,
+      // as many as LifelineDataSource lost in the monitor's delay (an assertion on the steady borrower alone failed on
+      // each). The occasional borrower shows the baseline's structural cost, whatever the timing: stock HikariCP lends
+      // a connection used less than 500 ms ago without a check, so its next borrow after the FIN fails. Stock is worse
+      // by the same rule for both: more borrows lost after the pool's first FIN than LifelineDataSource's.
+      assertThat(runsWithFailure.get("stock")).as("stock HikariCP's borrowers fail in most restarts (the fault is "
+          + "real; %s; kernel clock: %s)", summary.values(), clock.clock()).isGreaterThan(RESTARTS / 2);
       assertThat(lost.get("stock").size()).as("borrows lost after the pool's first FIN: stock more than "
-          + "LifelineDataSource").isGreaterThan(lost.get("LifelineDataSource").size());
+          + "LifelineDataSource (%s; kernel clock: %s)", summary.values(), clock.clock())
+          .isGreaterThan(lost.get("LifelineDataSource").size());
     }
   }
 

@@ -9,8 +9,9 @@ import java.util.List;
 import javax.sql.DataSource;
 
 /**
- * A steady borrower: every {@code periodMillis} it borrows a connection, runs {@code select 1} and returns it, and
- * records each borrow: when it started and ended, which socket it got, and how it ended.
+ * A steady borrower: every {@code periodMillis} it borrows a connection, runs {@code select 1}, holds the connection
+ * for {@code holdMillis} (the rest of a request's work; none by default) and returns it, and records each borrow: when
+ * it started and ended, which socket it got, and how it ended.
  */
 public final class Borrower implements AutoCloseable {
 
@@ -45,6 +46,7 @@ public final class Borrower implements AutoCloseable {
   private final DataSource ds;
   private final Driver driver;
   private final long periodMillis;
+  private final long holdMillis;
   private final List<Sample> samples = new ArrayList<>();
   private final Thread thread;
   private volatile boolean running = true;
@@ -53,9 +55,15 @@ public final class Borrower implements AutoCloseable {
 
   /** Starts borrowing at once. */
   public Borrower(String name, DataSource ds, Driver driver, long periodMillis) {
+    this(name, ds, driver, periodMillis, 0);
+  }
+
+  /** Starts borrowing at once; each borrow holds its connection {@code holdMillis} after its statement. */
+  public Borrower(String name, DataSource ds, Driver driver, long periodMillis, long holdMillis) {
     this.ds = ds;
     this.driver = driver;
     this.periodMillis = periodMillis;
+    this.holdMillis = holdMillis;
     this.thread = new Thread(this::run, "borrower-" + name);
     thread.setDaemon(true);
     thread.start();
@@ -87,9 +95,15 @@ public final class Borrower implements AutoCloseable {
           st.execute("select 1");
         }
         result = Result.OK;
+        if (holdMillis > 0) {
+          Thread.sleep(holdMillis);
+        }
       } catch (SQLException e) {
         result = Result.STATEMENT_FAILED;
         state = e.getSQLState();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        result = Result.OK; // the statement ran; the hold was cut short
       } finally {
         try {
           c.close();
