@@ -37,18 +37,19 @@ import org.slf4j.LoggerFactory;
  * <p>Four pools of {@value #POOL_SIZE} against one server, each with one borrower at about 100 borrows/s and an
  * occasional one every {@value #OCCASIONAL_MILLIS} ms that holds its connection {@value #OCCASIONAL_HOLD_MILLIS} ms (a
  * request with some work: it overlaps the steady borrower, so the two use two connections, and it comes back within
- * HikariCP's 500 ms alive-bypass window, so stock HikariCP lends its connection without a check): stock HikariCP, {@link LifelineDataSource}, {@code Lifeline.install(HikariDataSource)} and
- * {@code Lifeline.install(HikariConfig)}. The server is restarted fast ({@code SIGINT} for PostgreSQL, {@code SIGTERM}
- * for MariaDB) {@value #RESTARTS} times. Every failure is judged by the kernel's clock, the same way for every pool:
- * the first FIN is the first verdict the kernel gave on any connection of that pool ({@link KernelClock}); a failure
- * of a borrow that started before it was in flight at the shutdown, any other is a lost borrow. (The pools share the
- * server, so one pool's first FIN may come milliseconds after another's: each pool is judged by what it could know.)
+ * HikariCP's 500 ms alive-bypass window, so stock HikariCP lends its connection without a check): stock HikariCP,
+ * {@link LifelineDataSource}, {@code Lifeline.install(HikariDataSource)} and {@code Lifeline.install(HikariConfig)}.
+ * The server is restarted fast ({@code SIGINT} for PostgreSQL, {@code SIGTERM} for MariaDB) {@value #RESTARTS} times.
+ * Every failure is judged by the kernel's clock, the same way for every pool: the first FIN is the first verdict the
+ * kernel gave on any connection of that pool ({@link KernelClock}); a failure of a borrow that started before it was in
+ * flight at the shutdown, any other is a lost borrow. (The pools share the server, so one pool's first FIN may come
+ * milliseconds after another's: each pool is judged by what it could know.)
  *
  * <p>What no pool can do: Lifeline learns of a FIN when the kernel wakes its monitor thread and the scheduler runs it,
- * microseconds after the FIN on an idle CPU, milliseconds later when the two cores here are busy with the server's
- * own shutdown and restart (measured with the scheduler's trace, PostgreSQL: the monitor woken within 0.1 ms of the
- * first FIN, then runnable for up to 30 ms without a CPU while the exiting backends ran 38 ms of CPU time on the two
- * cores; a server on its own host does not take the client's CPUs). A borrow that starts in between gets an old connection, as
+ * microseconds after the FIN on an idle CPU, milliseconds later when the two cores here are busy with the server's own
+ * shutdown and restart (measured with the scheduler's trace, PostgreSQL: the monitor woken within 0.1 ms of the first
+ * FIN, then runnable for up to 30 ms without a CPU while the exiting backends ran 38 ms of CPU time on the two cores; a
+ * server on its own host does not take the client's CPUs). A borrow that starts in between gets an old connection, as
  * without Lifeline, and only a system call on every borrow could see the FIN earlier (see the README's limits). Such
  * losses are counted apart and reported, with Lifeline's lag behind each connection's own kernel verdict; the
  * assertions are that Lifeline judged most restarts, and that no borrow is lost that started after Lifeline knew:
@@ -132,11 +133,10 @@ class RestartBorrowIT {
               deaths.stream().map(d -> d / 1000).collect(Collectors.toList()));
         }
       } finally {
-        for (Borrower b : borrowers.values()) {
-          b.stop(30_000);
-        }
-        for (Borrower b : occasional.values()) {
-          b.stop(30_000);
+        for (Map<String, Borrower> kind : List.of(borrowers, occasional)) {
+          for (Borrower b : kind.values()) {
+            b.stop(30_000);
+          }
         }
       }
       Map<String, List<Sample>> lost = new LinkedHashMap<>();
@@ -145,8 +145,10 @@ class RestartBorrowIT {
       Map<String, Long> runsWithFailure = new LinkedHashMap<>(); // lost, or in flight at the shutdown
       Map<String, String> summary = new LinkedHashMap<>(); // for the assertions' messages
       for (String pool : pools.keySet()) {
+        List<Sample> occasionalList = occasional.get(pool).samples();
+        Set<Sample> occasionalSamples = new HashSet<>(occasionalList);
         List<Sample> samples = new ArrayList<>(borrowers.get(pool).samples());
-        samples.addAll(occasional.get(pool).samples());
+        samples.addAll(occasionalList);
         List<Sample> l = new ArrayList<>();
         long runs = 0;
         long failedRuns = 0;
@@ -172,7 +174,7 @@ class RestartBorrowIT {
         runsWithLoss.put(pool, runs);
         runsWithFailure.put(pool, failedRuns);
         long inflight = samples.stream().filter(x -> x.result() != Result.OK).count() - l.size();
-        long occasionalLost = l.stream().filter(x -> occasional.get(pool).samples().contains(x)).count();
+        long occasionalLost = l.stream().filter(occasionalSamples::contains).count();
         summary.put(pool, String.format("%s: %d lost (%d occasional) in %d restarts, %d in flight", pool, l.size(),
             occasionalLost, runs, inflight));
         LOG.info("{} {}: {} borrows, lost after the first FIN: {} ({} of them occasional) in {} of {} restarts {}; "
