@@ -366,6 +366,9 @@ abstract class AbstractDatabaseServer implements DatabaseServer {
       Processes.signal("STOP", fresh);
       paused.addAll(fresh);
     }
+    if (!Processes.awaitStopped(paused, Duration.ofSeconds(10))) {
+      throw new IllegalStateException(name + ": pids " + paused + " not stopped 10 s after SIGSTOP");
+    }
     log.info("{}: paused (SIGSTOP) pids {}", name, paused);
   }
 

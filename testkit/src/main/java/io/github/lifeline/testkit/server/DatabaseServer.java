@@ -93,7 +93,10 @@ public interface DatabaseServer extends AutoCloseable {
    */
   void crash();
 
-  /** Sends SIGSTOP to the main server process and to all of its descendants (PostgreSQL backends). */
+  /**
+   * Sends SIGSTOP to the main server process and to all of its descendants (PostgreSQL backends), and returns once the
+   * kernel has stopped them.
+   */
   void pause();
 
   /** Sends SIGCONT to the processes that {@link #pause()} stopped, and to any current descendant. */

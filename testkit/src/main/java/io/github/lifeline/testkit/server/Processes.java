@@ -35,19 +35,41 @@ final class Processes {
    *     for its parent to reap it.
    */
   static boolean isAlive(long pid) {
+    char state = state(pid);
+    return state != 0 && state != 'Z' && state != 'X' && state != 'x';
+  }
+
+  /** @return the process's state letter from {@code /proc/<pid>/stat} ('R', 'S', 'T', ...), or 0 if it is gone */
+  static char state(long pid) {
     String stat;
     try {
       stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      return false; // gone (NoSuchFileException) or not readable
+      return 0; // gone (NoSuchFileException) or not readable
     }
     // "pid (comm) S ...": comm may hold spaces and parentheses, so take the state after the last ')'.
     int close = stat.lastIndexOf(')');
     if (close < 0 || close + 2 >= stat.length()) {
-      return false;
+      return 0;
     }
-    char state = stat.charAt(close + 2);
-    return state != 'Z' && state != 'X' && state != 'x';
+    return stat.charAt(close + 2);
+  }
+
+  /**
+   * Waits until each of {@code pids} is stopped ('T') or gone: {@code kill -STOP} returns when the signal is sent, and
+   * a running process stops only when the kernel next schedules it.
+   *
+   * @return whether they all stopped within the timeout
+   */
+  static boolean awaitStopped(Collection<Long> pids, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (pids.stream().map(Processes::state).anyMatch(s -> s != 0 && s != 'T' && s != 'Z' && s != 'X')) {
+      if (System.nanoTime() - deadline > 0) {
+        return false;
+      }
+      sleep(1);
+    }
+    return true;
   }
 
   /** @return the PIDs of all live descendants of {@code pid}, children before grandchildren; empty if it is gone */
