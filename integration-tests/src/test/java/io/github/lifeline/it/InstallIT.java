@@ -9,11 +9,14 @@ import io.github.lifeline.EvictionReason;
 import io.github.lifeline.Lifeline;
 import io.github.lifeline.LifelinePool;
 import io.github.lifeline.socket.SocketRecord;
+import io.github.lifeline.testkit.Borrower;
 import io.github.lifeline.testkit.Driver;
 import io.github.lifeline.testkit.Timed;
 import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
@@ -22,7 +25,11 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7 point 6: {@code Lifeline.install(HikariConfig)} never changes the user's configuration and never touches
+ * An installed pool, which Lifeline never sees borrow from, on a connection that dies alone: the connection leaves
+ * HikariCP at its verdict, without waiting for a borrow to find it (HikariCP's bag, {@code HikariBag}), and the
+ * other connections, held while the server was in doubt, go back to the borrowers.
+ *
+ * <p>Issue 7 point 6: {@code Lifeline.install(HikariConfig)} never changes the user's configuration and never touches
  * another pool: it knows its own pool through {@code HikariConfig.copyStateTo} (called by
  * {@code new HikariDataSource(config)}), not by name through JMX. Each test failed on the JMX-based install: the
  * whole-pool eviction went to the pool registered first under the name, a name with {@code :} could not be looked
@@ -105,6 +112,81 @@ class InstallIT {
         assertThatThrownBy(() -> new HikariDataSource(installed)).isInstanceOf(IllegalStateException.class)
             .hasMessageContaining("already belongs to pool once");
       }
+    }
+  }
+
+  /**
+   * Before the bag lever, an installed pool had no way to evict one connection that was never borrowed through
+   * Lifeline: its socket was closed and HikariCP kept the entry until a borrow validated it (after 500 ms idle) or its
+   * keepalive ran (120 s), so the pool stayed a connection short meanwhile.
+   */
+  @Test
+  void aConnectionThatDiesAloneLeavesTheInstalledPoolWithoutABorrow() throws Exception {
+    try (DatabaseServer server = PostgresServer.start();
+         HikariDataSource pool = new HikariDataSource(Lifeline.install(config(server, "alone", 3)))) {
+      LifelinePool view = Lifeline.pool(pool).orElseThrow();
+      awaitSockets(view, 3);
+      Set<Integer> before = ports(view);
+      int victim = before.iterator().next();
+      terminate(server, victim);
+      assertThat(Timed.awaitAll(() -> List.of(ports(view)), p -> p.size() == 3 && !p.contains(victim),
+          System.nanoTime(), 3)).as("the victim replaced without a borrow (ports before %s, now %s)", before,
+          ports(view)).isNotNull();
+      assertThat(Timed.awaitAll(() -> List.of(pool.getHikariPoolMXBean().getIdleConnections()), n -> n == 3,
+          System.nanoTime(), 3)).as("every connection idle again, none left held (idle %d, total %d)",
+          pool.getHikariPoolMXBean().getIdleConnections(), pool.getHikariPoolMXBean().getTotalConnections())
+          .isNotNull();
+      Set<Integer> siblings = before.stream().filter(p -> p != victim).collect(Collectors.toSet());
+      assertThat(ports(view)).as("the siblings kept").containsAll(siblings);
+      assertThat(view.evictionCounts().get(EvictionReason.HOST_DOWN)).isZero();
+    }
+  }
+
+  /**
+   * While the server is in doubt (a backend ended, the settle window open), the installed pool's older idle
+   * connections are held out of reach; one backend dying alone must cost no statement on the others, and a pool
+   * closed meanwhile closes at once (HikariCP waits up to 10 s for connections it cannot take back).
+   */
+  @Test
+  void aLoneDeathCostsTheOthersNothingAndThePoolStillClosesAtOnce() throws Exception {
+    try (DatabaseServer server = PostgresServer.start()) {
+      HikariDataSource pool = new HikariDataSource(Lifeline.install(config(server, "held", 4)));
+      Borrower borrower = null;
+      try {
+        LifelinePool view = Lifeline.pool(pool).orElseThrow();
+        awaitSockets(view, 4);
+        borrower = new Borrower("held", pool, Driver.POSTGRESQL, 5);
+        Thread.sleep(300);
+        int victim = ports(view).iterator().next();
+        terminate(server, victim);
+        Thread.sleep(1000);
+        borrower.stop(10_000);
+        List<Borrower.Sample> failed = borrower.samples().stream().filter(x -> x.result() != Borrower.Result.OK)
+            .collect(Collectors.toList());
+        assertThat(failed).as("failed statements other than on the victim %d", victim)
+            .allMatch(x -> x.localPort() == victim).hasSizeLessThanOrEqualTo(1);
+        assertThat(borrower.samples()).as("the load ran").hasSizeGreaterThan(100);
+        terminate(server, ports(view).iterator().next()); // a second lone death: the pool holds again
+        long start = System.nanoTime();
+        pool.close();
+        assertThat(Timed.since(start)).as("seconds to close the pool while it held connections").isLessThan(5);
+      } finally {
+        if (borrower != null) {
+          borrower.stop(10_000);
+        }
+        pool.close();
+      }
+    }
+  }
+
+  /** Ends the server session of the connection with this client port, from an admin session of its own. */
+  private static void terminate(DatabaseServer server, int clientPort) throws Exception {
+    try (Connection admin = DriverManager.getConnection(server.jdbcUrl(), server.baseProperties());
+         Statement st = admin.createStatement();
+         ResultSet rs = st.executeQuery("select pg_terminate_backend(pid) from pg_stat_activity where client_port = "
+             + clientPort)) {
+      assertThat(rs.next()).as("a backend for client port %d", clientPort).isTrue();
+      assertThat(rs.getBoolean(1)).isTrue();
     }
   }
 

@@ -127,20 +127,31 @@ final class DeathPolicy {
     return reason == EvictionReason.PEER_CLOSED || reason == EvictionReason.RESET;
   }
 
+  /** What a peer's close means for its server. */
+  enum Exit {
+    /** Nothing new: the server's shutdown goes on, or the close fell into an open window that is no host event yet. */
+    NOTHING,
+    /** A settle window opened: the server may be shutting down. */
+    WINDOW_OPENED,
+    /** The second close within the window: the server is going down. */
+    HOST_EVENT
+  }
+
   /**
    * Notes a peer's close of a connection to {@code host} at {@code nanos}. The closes that follow a host event, each
    * within {@link #SETTLE_MILLIS} ms of the previous one, belong to the same shutdown: they neither open a window nor
    * make another host event.
    *
-   * @return whether this makes a host event (the second close within the settle window)
+   * @param quietly runs on the monitor thread when a window opened by this close ends without a host event (one
+   *     backend died alone)
    */
-  static boolean peerExit(HostState host, long nanos, SocketMonitor monitor) {
+  static Exit peerExit(HostState host, long nanos, SocketMonitor monitor, Runnable quietly) {
     long settle = SETTLE_MILLIS * 1_000_000L;
     boolean inBurst = host.exitsSeen && nanos - host.lastExitNanos <= settle;
     host.lastExitNanos = nanos;
     host.exitsSeen = true;
     if (host.downBurst && inBurst) {
-      return false; // the same shutdown goes on: its server is down already
+      return Exit.NOTHING; // the same shutdown goes on: its server is down already
     }
     host.downBurst = false;
     if (!host.settling() || nanos - host.windowStartNanos > settle) {
@@ -150,11 +161,12 @@ final class DeathPolicy {
       }
       long window = host.window();
       monitor.schedule(nanos + settle, () -> {
-        if (host.window() == window) {
+        if (host.window() == window && host.settling()) {
           host.closeWindow(); // no second close: one backend died alone
+          quietly.run();
         }
       });
-      return false;
+      return Exit.WINDOW_OPENED;
     }
     host.exitsInWindow++;
     if (host.exitsInWindow == 2) {
@@ -163,8 +175,8 @@ final class DeathPolicy {
       if (LOG.isDebugEnabled()) {
         LOG.debug("Lifeline: {} closed a second connection at {}: host down, epoch {}", host, nanos, host.epoch());
       }
-      return true;
+      return Exit.HOST_EVENT;
     }
-    return false;
+    return Exit.NOTHING;
   }
 }

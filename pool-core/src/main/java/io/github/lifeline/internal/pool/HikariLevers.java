@@ -3,9 +3,14 @@ package io.github.lifeline.internal.pool;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * HikariCP's levers, and the only place that pulls them. Public API only:
+ * HikariCP's levers, and the only place that pulls them:
  * <ul>
  *   <li>{@link HikariDataSource#evictConnection(Connection)} with a HikariCP proxy of the connection: a proxy keeps its
  *       pool entry after it was closed, so the proxy of any earlier borrow through {@code LifelineDataSource} evicts
@@ -13,14 +18,35 @@ import java.sql.Connection;
  *       the pool ({@code fillPool}) right after;</li>
  *   <li>{@link HikariPoolMXBean#softEvictConnections()} from {@link HikariDataSource#getHikariPoolMXBean()} (the pool
  *       object itself, no JMX): every connection of the pool, when its server went down. HikariCP checks the evicted
- *       mark before its 500 ms validation bypass, so a borrower never receives one of them.</li>
+ *       mark before its 500 ms validation bypass, so a borrower never receives one of them;</li>
+ *   <li>through {@link HikariBag} (HikariCP's internals, see there): a connection never borrowed through Lifeline is
+ *       evicted the same way as with a proxy, and while a server may be shutting down (the settle window, see
+ *       {@link DeathPolicy}) its older idle connections are held out of borrowers' reach until Lifeline has judged
+ *       them. That is what keeps a pool that Lifeline does not see borrow from ({@code Lifeline.install}) from lending
+ *       a connection of a server that is going down.</li>
  * </ul>
- * A connection without a proxy (never borrowed through {@code LifelineDataSource}) is left in the pool: its socket is
- * closed and its {@code isValid} answers false, so HikariCP drops it at its next borrow or keepalive, in microseconds.
+ * Without {@link HikariBag} (it says why, once per pool), a connection without a proxy is left in the pool: its
+ * socket is closed and its {@code isValid} answers false, so HikariCP drops it at its next validated borrow or
+ * keepalive, in microseconds.
  */
 final class HikariLevers {
 
+  private static final Logger LOG = LoggerFactory.getLogger(HikariLevers.class);
+
   private volatile HikariDataSource pool;
+  /** The bag once reached, or why it cannot be ({@link String}); null until the pool is started. */
+  private Object bag;
+  /** Entries held out of borrowers' reach while their server is in doubt; guarded by {@code this}. */
+  private final List<Held> held = new ArrayList<>();
+  private final PoolGuard guard;
+
+  /** An entry held while its server is in doubt. */
+  private record Held(HostState host, HikariBag.Entry entry) {
+  }
+
+  HikariLevers(PoolGuard guard) {
+    this.guard = guard;
+  }
 
   /** The pool these levers act on; set once, before its first connection. */
   void attach(HikariDataSource ds) {
@@ -36,15 +62,122 @@ final class HikariLevers {
     return pool;
   }
 
-  /** Evicts the entry of a connection borrowed through {@code LifelineDataSource} at least once. */
+  /**
+   * Evicts a dead connection's entry: through a proxy of an earlier borrow when Lifeline has one, otherwise through
+   * the bag (at once when it is idle or held, on its return when in use).
+   *
+   * @return whether HikariCP has it marked
+   */
   boolean evict(GuardedConnection g) {
-    Connection proxy = g.proxy;
     HikariDataSource ds = pool;
-    if (proxy == null || ds == null) {
+    if (ds == null) {
       return false;
     }
-    ds.evictConnection(proxy);
+    if (evictHeld(g)) {
+      return true;
+    }
+    Connection proxy = g.proxy;
+    if (proxy != null) {
+      ds.evictConnection(proxy);
+      return true;
+    }
+    HikariBag b = bag();
+    if (b == null) {
+      return false;
+    }
+    for (HikariBag.Entry e : b.entries(c -> c == g)) {
+      b.evict(e, false);
+      return true;
+    }
+    return false;
+  }
+
+  private boolean evictHeld(GuardedConnection g) {
+    HikariBag.Entry found = null;
+    synchronized (this) {
+      for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+        Held h = it.next();
+        if (h.entry().connection() == g) {
+          it.remove();
+          found = h.entry();
+          break;
+        }
+      }
+    }
+    if (found == null) {
+      return false;
+    }
+    bag().evict(found, true);
     return true;
+  }
+
+  /**
+   * Holds every idle connection of this pool to {@code host} made before its settle window {@code window} out of
+   * borrowers' reach, until {@link #release} (the window closed quietly) or {@link #evictAll} (the server went down).
+   *
+   * @return how many are held now
+   */
+  int hold(HostState host, long window) {
+    HikariBag b = bag();
+    if (b == null) {
+      return 0;
+    }
+    List<HikariBag.Entry> older = b.entries(c -> c instanceof GuardedConnection g && g.guard == guard
+        && g.host == host && g.hostWindow < window);
+    synchronized (this) {
+      for (HikariBag.Entry e : older) {
+        if (b.reserve(e)) {
+          held.add(new Held(host, e));
+        }
+      }
+      return held.size();
+    }
+  }
+
+  /** Gives back what is held for {@code host}; a connection found dead or condemned meanwhile is evicted instead. */
+  void release(HostState host) {
+    List<HikariBag.Entry> out = new ArrayList<>();
+    synchronized (this) {
+      for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+        Held h = it.next();
+        if (host == null || h.host() == host) {
+          it.remove();
+          out.add(h.entry());
+        }
+      }
+    }
+    for (HikariBag.Entry e : out) {
+      GuardedConnection g = (GuardedConnection) e.connection();
+      if (g.state == GuardedConnection.ALIVE) {
+        bag().unreserve(e);
+      } else {
+        bag().evict(e, true);
+      }
+    }
+  }
+
+  /** Gives back everything held (the pool closes). */
+  void releaseAll() {
+    release(null);
+  }
+
+  /** The pool's bag, reached on first use (the pool starts after {@link #attach}); null when out of reach. */
+  private synchronized HikariBag bag() {
+    if (bag == null) {
+      HikariDataSource ds = pool;
+      if (ds == null || ds.getHikariPoolMXBean() == null) {
+        return null; // not started yet: nothing to hold or evict
+      }
+      bag = HikariBag.of(ds);
+      if (bag instanceof String problem) {
+        LOG.warn("{} - Lifeline cannot reach HikariCP's connection bag ({}): a connection never borrowed through "
+            + "Lifeline stays in the pool until HikariCP validates it, and a borrow that does not go through "
+            + "Lifeline (Lifeline.install) may receive an old connection while its server is shutting down, as "
+            + "without Lifeline. LifelineDataSource and the Spring Boot integration check every borrow themselves. "
+            + "Said once per pool.", guard.name(), problem);
+      }
+    }
+    return bag instanceof HikariBag b ? b : null;
   }
 
   /** Evicts the entry of a connection just borrowed (its proxy is in the caller's hands). */
@@ -55,12 +188,18 @@ final class HikariLevers {
     }
   }
 
-  /** Evicts every connection of the pool (idle ones now, the others when they are returned). */
-  void evictAll() {
+  /**
+   * Evicts every connection of the pool (idle ones now, the others when they are returned), then the ones held for
+   * {@code host}, which HikariCP leaves to their holder.
+   */
+  void evictAll(HostState host) {
     HikariDataSource ds = pool;
     HikariPoolMXBean bean = ds == null ? null : ds.getHikariPoolMXBean();
     if (bean != null) {
       bean.softEvictConnections();
+    }
+    if (host != null) {
+      release(host);
     }
   }
 

@@ -63,7 +63,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
   private final LifelineSettings settings;
   private final EvictionListener listener;
   private final SocketMonitor monitor;
-  final HikariLevers levers = new HikariLevers();
+  final HikariLevers levers = new HikariLevers(this);
   final Recovery recovery;
   private final Set<GuardedConnection> connections = ConcurrentHashMap.newKeySet();
   private final Map<EvictionReason, LongAdder> counts = new EnumMap<>(EvictionReason.class);
@@ -234,9 +234,28 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     g.pending = new Pending(death.get(), before, hostDown, effective);
   }
 
-  /** Notes a peer's close of a connection to {@code host}; on a host event, tells every pool. */
+  /**
+   * Notes a peer's close of a connection to {@code host}. When it opens a settle window, every pool holds its older
+   * idle connections to that server out of borrowers' reach until the window ends; on a host event, every pool
+   * condemns them.
+   */
   private boolean peerExit(HostState host, long nanos) {
-    if (!DeathPolicy.peerExit(host, nanos, monitor)) {
+    DeathPolicy.Exit exit = DeathPolicy.peerExit(host, nanos, monitor, () -> {
+      for (PoolGuard pool : Pools.live()) {
+        pool.levers.release(host); // one backend died alone: its siblings are lent again
+      }
+    });
+    if (exit == DeathPolicy.Exit.WINDOW_OPENED) {
+      long window = host.window(); // the monitor thread is its only writer
+      for (PoolGuard pool : Pools.live()) {
+        int held = pool.levers.hold(host, window);
+        if (held > 0 && LOG.isDebugEnabled()) {
+          LOG.debug("{} - holds {} connection(s) to {} while it may be shutting down", pool.name(), held, host);
+        }
+      }
+      return false;
+    }
+    if (exit != DeathPolicy.Exit.HOST_EVENT) {
       return false;
     }
     long effective = monitor.nanoTime(); // after the host event: no pool lends an old connection from here
@@ -272,7 +291,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
       events.add(event(g, reason, p.death().state(), p.effectiveNanos()));
     }
     if (!anyAlive()) {
-      levers.evictAll(); // nothing alive is left: HikariCP refills from scratch
+      levers.evictAll(null); // nothing alive is left: HikariCP refills from scratch
     }
     publish(events);
   }
@@ -309,6 +328,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
       counts.get(EvictionReason.PEER_CLOSED).add(-1); // event() counted it
       anyAlive();
       Pools.live();
+      HikariBag.warmUp(); // the hold at a settle window's opening must not wait for method handles to link
       Events.submit(() -> { });
     });
   }
@@ -330,7 +350,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
       return;
     }
     recovery.deathSeen();
-    levers.evictAll();
+    levers.evictAll(host); // and what this pool held for the host
     // Reported once HikariCP has them marked: the lag is the time until no borrower can receive them.
     List<EvictionEvent> events = new ArrayList<>(condemned.size());
     for (GuardedConnection c : condemned) {
@@ -454,6 +474,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
   public void close() {
     closed = true;
     Pools.remove(this);
+    levers.releaseAll();
   }
 
   /** Whether the guard is closed. */

@@ -35,6 +35,8 @@ class DeathPolicyTest {
     return HostState.of(new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 2}), port++));
   }
 
+  private static final Runnable NOTHING = () -> { };
+
   private static long ms(long n) {
     return TimeUnit.MILLISECONDS.toNanos(n);
   }
@@ -48,12 +50,14 @@ class DeathPolicyTest {
   void aLoadedServersSecondCloseSixtyMillisecondsAfterTheFirstIsTheSameShutdown() throws Exception {
     HostState h = fresh();
     long t0 = System.nanoTime();
-    assertThat(DeathPolicy.peerExit(h, t0, monitor)).as("first close: the settle window opens").isFalse();
+    assertThat(DeathPolicy.peerExit(h, t0, monitor, NOTHING)).as("first close: the settle window opens")
+        .isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
     assertThat(h.settling()).isTrue();
-    assertThat(DeathPolicy.peerExit(h, t0 + ms(60), monitor)).as("second close 60 ms later: host down").isTrue();
+    assertThat(DeathPolicy.peerExit(h, t0 + ms(60), monitor, NOTHING)).as("second close 60 ms later: host down")
+        .isEqualTo(DeathPolicy.Exit.HOST_EVENT);
     assertThat(h.epoch()).isEqualTo(1);
-    assertThat(DeathPolicy.peerExit(h, t0 + ms(60 + 78), monitor)).as("a close 78 ms after the previous one: the same "
-        + "shutdown, no second host event").isFalse();
+    assertThat(DeathPolicy.peerExit(h, t0 + ms(60 + 78), monitor, NOTHING)).as("a close 78 ms after the previous "
+        + "one: the same shutdown, no second host event").isEqualTo(DeathPolicy.Exit.NOTHING);
     assertThat(h.epoch()).isEqualTo(1);
   }
 
@@ -62,9 +66,10 @@ class DeathPolicyTest {
   void closesFurtherApartThanTheWindowAreNoHostEvent() throws Exception {
     HostState h = fresh();
     long t0 = System.nanoTime();
-    assertThat(DeathPolicy.peerExit(h, t0, monitor)).isFalse();
+    assertThat(DeathPolicy.peerExit(h, t0, monitor, NOTHING)).isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
     long later = t0 + ms(DeathPolicy.SETTLE_MILLIS) + ms(1);
-    assertThat(DeathPolicy.peerExit(h, later, monitor)).as("a close after the window: a new window").isFalse();
+    assertThat(DeathPolicy.peerExit(h, later, monitor, NOTHING)).as("a close after the window: a new window")
+        .isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
     assertThat(h.epoch()).isZero();
   }
 }
