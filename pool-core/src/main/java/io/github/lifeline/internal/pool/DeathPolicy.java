@@ -14,6 +14,7 @@ import io.github.lifeline.internal.socket.TunedSocket;
 import io.github.lifeline.socket.TcpState;
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * What counts as dead: the one home of Lifeline's detection policy.
@@ -140,12 +141,10 @@ final class DeathPolicy {
   /**
    * Notes a peer's close of a connection to {@code host} at {@code nanos}. The closes that follow a host event, each
    * within {@link #SETTLE_MILLIS} ms of the previous one, belong to the same shutdown: they neither open a window nor
-   * make another host event.
-   *
-   * @param quietly runs on the monitor thread when a window opened by this close ends without a host event (one
-   *     backend died alone)
+   * make another host event. A window this opens is the caller's to end ({@link #endWindowLater}), once it has done
+   * what the window's opening asks for.
    */
-  static Exit peerExit(HostState host, long nanos, SocketMonitor monitor, Runnable quietly) {
+  static Exit peerExit(HostState host, long nanos) {
     long settle = SETTLE_MILLIS * 1_000_000L;
     boolean inBurst = host.exitsSeen && nanos - host.lastExitNanos <= settle;
     host.lastExitNanos = nanos;
@@ -159,13 +158,6 @@ final class DeathPolicy {
       if (LOG.isDebugEnabled()) {
         LOG.debug("Lifeline: {} closed a connection at {}: settle window {} opens", host, nanos, host.window());
       }
-      long window = host.window();
-      monitor.schedule(nanos + settle, () -> {
-        if (host.window() == window && host.settling()) {
-          host.closeWindow(); // no second close: one backend died alone
-          quietly.run();
-        }
-      });
       return Exit.WINDOW_OPENED;
     }
     host.exitsInWindow++;
@@ -178,5 +170,35 @@ final class DeathPolicy {
       return Exit.HOST_EVENT;
     }
     return Exit.NOTHING;
+  }
+
+  /**
+   * Ends the window {@code host} just opened {@value #SETTLE_MILLIS} ms after its first close, unless a host event
+   * ended it before; {@code quietly} then runs on the monitor thread (one backend died alone).
+   */
+  static void endWindowLater(HostState host, SocketMonitor monitor, Consumer<HostState> quietly) {
+    monitor.schedule(host.windowStartNanos + SETTLE_MILLIS * 1_000_000L,
+        new WindowEnd(host, host.window(), quietly));
+  }
+
+  /** The end of one settle window (a class, not a lambda: nothing to link when the first window opens). */
+  static final class WindowEnd implements Runnable {
+    private final HostState host;
+    private final long window;
+    private final Consumer<HostState> quietly;
+
+    WindowEnd(HostState host, long window, Consumer<HostState> quietly) {
+      this.host = host;
+      this.window = window;
+      this.quietly = quietly;
+    }
+
+    @Override
+    public void run() {
+      if (host.window() == window && host.settling()) {
+        host.closeWindow(); // no second close: one backend died alone
+        quietly.accept(host);
+      }
+    }
   }
 }

@@ -11,7 +11,6 @@ import java.lang.invoke.VarHandle;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * HikariCP's connection bag, the one place where Lifeline reaches into HikariCP's internals, for the two levers its
@@ -46,6 +45,11 @@ final class HikariBag {
     this.bag = bag;
   }
 
+  /** Why HikariCP's internals are out of reach in this JVM, or null when they are not. */
+  static String unreachable() {
+    return INTERNALS.problem;
+  }
+
   /**
    * The bag of a started pool.
    *
@@ -71,12 +75,13 @@ final class HikariBag {
   record Entry(IConcurrentBagEntry entry, Connection connection) {
   }
 
-  /** Every entry of the bag whose connection satisfies {@code which}, in no particular order. */
-  List<Entry> entries(Predicate<Connection> which) {
-    List<Entry> out = new ArrayList<>();
-    for (Object e : bag.values()) {
+  /** Every entry of the bag with its connection, in no particular order. */
+  List<Entry> entries() {
+    List<?> values = bag.values();
+    List<Entry> out = new ArrayList<>(values.size());
+    for (Object e : values) {
       Connection c = connectionOf(e);
-      if (c != null && which.test(c)) {
+      if (c != null) {
         out.add(new Entry((IConcurrentBagEntry) e, c));
       }
     }

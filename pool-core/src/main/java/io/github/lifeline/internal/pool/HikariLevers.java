@@ -56,6 +56,15 @@ final class HikariLevers {
           + "; call Lifeline.install(config) again for another pool");
     }
     pool = ds;
+    String problem = HikariBag.unreachable();
+    if (problem != null) {
+      synchronized (this) {
+        if (bag == null) {
+          bag = problem;
+          warnNoBag(problem); // at the start: HikariCP's internals are out of reach for every pool of the JVM
+        }
+      }
+    }
   }
 
   HikariDataSource pool() {
@@ -85,9 +94,11 @@ final class HikariLevers {
     if (b == null) {
       return false;
     }
-    for (HikariBag.Entry e : b.entries(c -> c == g)) {
-      b.evict(e, false);
-      return true;
+    for (HikariBag.Entry e : b.entries()) {
+      if (e.connection() == g) {
+        b.evict(e, false);
+        return true;
+      }
     }
     return false;
   }
@@ -122,11 +133,11 @@ final class HikariLevers {
     if (b == null) {
       return 0;
     }
-    List<HikariBag.Entry> older = b.entries(c -> c instanceof GuardedConnection g && g.guard == guard
-        && g.host == host && g.hostWindow < window);
+    List<HikariBag.Entry> entries = b.entries(); // no lambda here: a first call would link one on the monitor thread
     synchronized (this) {
-      for (HikariBag.Entry e : older) {
-        if (b.reserve(e)) {
+      for (HikariBag.Entry e : entries) {
+        if (e.connection() instanceof GuardedConnection g && g.guard == guard && g.host == host
+            && g.hostWindow < window && b.reserve(e)) {
           held.add(new Held(host, e));
         }
       }
@@ -170,14 +181,18 @@ final class HikariLevers {
       }
       bag = HikariBag.of(ds);
       if (bag instanceof String problem) {
-        LOG.warn("{} - Lifeline cannot reach HikariCP's connection bag ({}): a connection never borrowed through "
-            + "Lifeline stays in the pool until HikariCP validates it, and a borrow that does not go through "
-            + "Lifeline (Lifeline.install) may receive an old connection while its server is shutting down, as "
-            + "without Lifeline. LifelineDataSource and the Spring Boot integration check every borrow themselves. "
-            + "Said once per pool.", guard.name(), problem);
+        warnNoBag(problem);
       }
     }
     return bag instanceof HikariBag b ? b : null;
+  }
+
+  private void warnNoBag(String problem) {
+    LOG.warn("{} - Lifeline cannot reach HikariCP's connection bag ({}): a connection never borrowed through "
+        + "Lifeline stays in the pool until HikariCP validates it, and a borrow that does not go through Lifeline "
+        + "(Lifeline.install) may receive an old connection while its server is shutting down, as without Lifeline. "
+        + "LifelineDataSource and the Spring Boot integration check every borrow themselves. Said once per pool.",
+        guard.name(), problem);
   }
 
   /** Evicts the entry of a connection just borrowed (its proxy is in the caller's hands). */

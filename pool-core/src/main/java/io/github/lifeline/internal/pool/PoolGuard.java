@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -240,19 +241,18 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
    * condemns them.
    */
   private boolean peerExit(HostState host, long nanos) {
-    DeathPolicy.Exit exit = DeathPolicy.peerExit(host, nanos, monitor, () -> {
-      for (PoolGuard pool : Pools.live()) {
-        pool.levers.release(host); // one backend died alone: its siblings are lent again
-      }
-    });
+    DeathPolicy.Exit exit = DeathPolicy.peerExit(host, nanos);
     if (exit == DeathPolicy.Exit.WINDOW_OPENED) {
       long window = host.window(); // the monitor thread is its only writer
       for (PoolGuard pool : Pools.live()) {
+        long start = monitor.nanoTime();
         int held = pool.levers.hold(host, window);
         if (held > 0 && LOG.isDebugEnabled()) {
-          LOG.debug("{} - holds {} connection(s) to {} while it may be shutting down", pool.name(), held, host);
+          LOG.debug("{} - holds {} connection(s) to {} while it may be shutting down ({} µs after the close was seen, "
+              + "{} µs to hold)", pool.name(), held, host, (start - nanos) / 1000, (monitor.nanoTime() - start) / 1000);
         }
       }
+      DeathPolicy.endWindowLater(host, monitor, RELEASE);
       return false;
     }
     if (exit != DeathPolicy.Exit.HOST_EVENT) {
@@ -264,6 +264,13 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     }
     return true;
   }
+
+  /** A settle window ended quietly (one backend died alone): every pool lends its held connections again. */
+  private static final Consumer<HostState> RELEASE = host -> {
+    for (PoolGuard pool : Pools.live()) {
+      pool.levers.release(host);
+    }
+  };
 
   /**
    * What the first pass decided, for the second. Monitor thread only.
@@ -414,6 +421,11 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
         Class.forName(EvictionEvent.class.getName());
         Class.forName(Events.class.getName());
         Class.forName(HostState.class.getName());
+        Class.forName(DeathPolicy.Exit.class.getName());
+        Class.forName(DeathPolicy.WindowEnd.class.getName());
+        Class.forName(HikariBag.class.getName()); // finds HikariCP's internals once
+        Class.forName(HikariBag.Entry.class.getName());
+        Class.forName(HikariLevers.class.getName() + "$Held");
         Class.forName(io.github.lifeline.internal.linux.DiagResult.class.getName());
       } catch (ClassNotFoundException e) {
         throw new ExceptionInInitializerError(e);

@@ -35,8 +35,6 @@ class DeathPolicyTest {
     return HostState.of(new InetSocketAddress(InetAddress.getByAddress(new byte[] {(byte) 192, 0, 2, 2}), port++));
   }
 
-  private static final Runnable NOTHING = () -> { };
-
   private static long ms(long n) {
     return TimeUnit.MILLISECONDS.toNanos(n);
   }
@@ -50,13 +48,13 @@ class DeathPolicyTest {
   void aLoadedServersSecondCloseSixtyMillisecondsAfterTheFirstIsTheSameShutdown() throws Exception {
     HostState h = fresh();
     long t0 = System.nanoTime();
-    assertThat(DeathPolicy.peerExit(h, t0, monitor, NOTHING)).as("first close: the settle window opens")
+    assertThat(DeathPolicy.peerExit(h, t0)).as("first close: the settle window opens")
         .isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
     assertThat(h.settling()).isTrue();
-    assertThat(DeathPolicy.peerExit(h, t0 + ms(60), monitor, NOTHING)).as("second close 60 ms later: host down")
+    assertThat(DeathPolicy.peerExit(h, t0 + ms(60))).as("second close 60 ms later: host down")
         .isEqualTo(DeathPolicy.Exit.HOST_EVENT);
     assertThat(h.epoch()).isEqualTo(1);
-    assertThat(DeathPolicy.peerExit(h, t0 + ms(60 + 78), monitor, NOTHING)).as("a close 78 ms after the previous "
+    assertThat(DeathPolicy.peerExit(h, t0 + ms(60 + 78))).as("a close 78 ms after the previous "
         + "one: the same shutdown, no second host event").isEqualTo(DeathPolicy.Exit.NOTHING);
     assertThat(h.epoch()).isEqualTo(1);
   }
@@ -66,10 +64,40 @@ class DeathPolicyTest {
   void closesFurtherApartThanTheWindowAreNoHostEvent() throws Exception {
     HostState h = fresh();
     long t0 = System.nanoTime();
-    assertThat(DeathPolicy.peerExit(h, t0, monitor, NOTHING)).isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
+    assertThat(DeathPolicy.peerExit(h, t0)).isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
     long later = t0 + ms(DeathPolicy.SETTLE_MILLIS) + ms(1);
-    assertThat(DeathPolicy.peerExit(h, later, monitor, NOTHING)).as("a close after the window: a new window")
+    assertThat(DeathPolicy.peerExit(h, later)).as("a close after the window: a new window")
         .isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
     assertThat(h.epoch()).isZero();
+  }
+
+  /**
+   * A window that no second close turns into a host event ends by itself, and only then are the connections held
+   * for it given back; a host event ends it without that.
+   */
+  @Test
+  void aQuietWindowEndsOnTimeAndOnlyAQuietOneReleases() throws Exception {
+    HostState quiet = fresh();
+    HostState down = fresh();
+    java.util.List<HostState> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+    long t0 = monitor.nanoTime() + ms(200); // the closes' time: after this test's own setup, whatever it costs
+    assertThat(DeathPolicy.peerExit(quiet, t0)).isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
+    DeathPolicy.endWindowLater(quiet, monitor, released::add);
+    assertThat(DeathPolicy.peerExit(down, t0)).isEqualTo(DeathPolicy.Exit.WINDOW_OPENED);
+    DeathPolicy.endWindowLater(down, monitor, released::add);
+    assertThat(DeathPolicy.peerExit(down, t0 + ms(1))).isEqualTo(DeathPolicy.Exit.HOST_EVENT);
+    sleepUntil(t0 + ms(DeathPolicy.SETTLE_MILLIS / 2));
+    assertThat(quiet.settling()).as("still settling before the window's end").isTrue();
+    assertThat(released).isEmpty();
+    sleepUntil(t0 + ms(DeathPolicy.SETTLE_MILLIS) + ms(500));
+    assertThat(quiet.settling()).as("the quiet window ended").isFalse();
+    assertThat(released).as("released once, for the quiet window only").containsExactly(quiet);
+  }
+
+  private void sleepUntil(long nanos) throws InterruptedException {
+    long left;
+    while ((left = nanos - monitor.nanoTime()) > 0) {
+      Thread.sleep(Math.max(1, left / 1_000_000));
+    }
   }
 }
