@@ -30,7 +30,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  *       connections and run queries; keepalive timing still applies (through the JDK); the log has one warning for
  *       the JVM (TCP_USER_TIMEOUT unavailable) and one for the pool (not monitored), not one per connection;</li>
  *   <li>with {@code dataSourceClassName} ({@code PGSimpleDataSource}) and {@code lifeline.*} keys among the data
- *       source properties, both modes run queries (they failed on every connection before the fix).</li>
+ *       source properties, both modes run queries (they failed on every connection before the fix);</li>
+ *   <li>with Lifeline, HikariCP and JNA on the module path, where Java keeps a library out of HikariCP's connection
+ *       bag (its module does not open {@code com.zaxxer.hikari.pool}), both modes run queries, monitored, and each
+ *       pool says once, at its start, that it works without the bag's levers.</li>
  * </ul>
  * No fault is injected: these run everywhere.
  */
@@ -89,6 +92,18 @@ class PlainWrapperAppIT {
     assertThat(run.stdout).as(run.toString()).contains("QUERIES 20", "MONITORING on", "KEEPIDLE 7", "DONE");
   }
 
+  @ParameterizedTest
+  @CsvSource({"wrapper", "install"})
+  void onTheModulePathThePoolWorksWithoutTheBagAndSaysSoOnce(String mode) throws Exception {
+    Run run = run(Driver.POSTGRESQL, mode, urlConfig(Driver.POSTGRESQL, postgres), true, true);
+    assertThat(run.stdout).as(run.toString()).contains("QUERIES 20", "NATIVE true", "MONITORING on", "KEEPIDLE 7",
+        "DONE");
+    List<String> warnings = run.stderr.stream().filter(l -> l.contains(" WARN ")).collect(Collectors.toList());
+    assertThat(warnings).as("one warning, for the pool: %s", warnings).hasSize(1);
+    assertThat(warnings.get(0)).contains("POSTGRESQL-" + mode, "cannot reach HikariCP's connection bag",
+        "does not open com.zaxxer.hikari.pool");
+  }
+
   private static Properties urlConfig(Driver driver, DatabaseServer server) {
     Properties p = driver.hikariProperties(server, "x", 2, Map.of("lifeline.keepaliveIdle", "7s"));
     p.remove("dataSource.socketFactory"); // Lifeline's API puts it in place itself
@@ -102,11 +117,17 @@ class PlainWrapperAppIT {
   }
 
   private static Run run(Driver driver, String mode, Properties p, boolean withJna) throws Exception {
+    return run(driver, mode, p, withJna, false);
+  }
+
+  /** Runs the app; with {@code modules}, Lifeline's core, HikariCP, JNA and the logger are on the module path. */
+  private static Run run(Driver driver, String mode, Properties p, boolean withJna, boolean modules)
+      throws Exception {
     if (!p.containsKey("dataSourceClassName")) {
       p.setProperty("poolName", driver + "-" + mode);
     }
     Path dir = Files.createDirectories(Path.of("target", "plain-wrapper-app"));
-    Path file = dir.resolve(driver + "-" + mode + "-" + withJna + ".properties");
+    Path file = dir.resolve(driver + "-" + mode + "-" + withJna + (modules ? "-modules" : "") + ".properties");
     try (OutputStream out = Files.newOutputStream(file)) {
       p.store(out, "A plain HikariCP configuration");
     }
@@ -114,8 +135,18 @@ class PlainWrapperAppIT {
     Path err = dir.resolve(file.getFileName() + ".err");
     Path out = dir.resolve(file.getFileName() + ".out");
     List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Djna.tmpdir=target/jna", "-cp", jars(driver, withJna),
-        source.toString(), file.toString(), mode));
+        "--enable-native-access=ALL-UNNAMED" + (modules ? ",com.sun.jna" : ""), "-Djna.tmpdir=target/jna"));
+    String jars = jars(driver, withJna);
+    if (modules) {
+      List<String> modular = List.of("HikariCP", "slf4j-api", "slf4j-simple", "lifeline-core", "pool-core", "jna-");
+      Map<Boolean, List<String>> split = Arrays.stream(jars.split(File.pathSeparator)).collect(
+          Collectors.partitioningBy(e -> modular.stream().anyMatch(w -> e.contains(File.separator + w)
+              || Path.of(e).getFileName().toString().startsWith(w))));
+      cmd.addAll(List.of("--module-path", String.join(File.pathSeparator, split.get(true)), "--add-modules",
+          "io.github.lifeline,com.zaxxer.hikari,org.slf4j.simple,com.sun.jna"));
+      jars = String.join(File.pathSeparator, split.get(false));
+    }
+    cmd.addAll(List.of("-cp", jars, source.toString(), file.toString(), mode));
     Process process = new ProcessBuilder(cmd).redirectError(err.toFile()).redirectOutput(out.toFile()).start();
     assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("the app finished").isTrue();
     return new Run(Files.readAllLines(out, StandardCharsets.UTF_8), Files.readAllLines(err, StandardCharsets.UTF_8));

@@ -2,6 +2,7 @@ package io.github.lifeline.internal.pool;
 
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import io.github.lifeline.internal.Once;
 import java.sql.Connection;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -94,11 +95,15 @@ final class HikariLevers {
     if (b == null) {
       return false;
     }
-    for (HikariBag.Entry e : b.entries()) {
-      if (e.connection() == g) {
-        b.evict(e, false);
-        return true;
+    try {
+      for (HikariBag.Entry e : b.entries()) {
+        if (e.connection() == g) {
+          b.evict(e, false);
+          return true;
+        }
       }
+    } catch (RuntimeException e) {
+      refused("an eviction", e);
     }
     return false;
   }
@@ -118,7 +123,7 @@ final class HikariLevers {
     if (found == null) {
       return false;
     }
-    bag().evict(found, true);
+    giveBack(found, g);
     return true;
   }
 
@@ -133,16 +138,25 @@ final class HikariLevers {
     if (b == null) {
       return 0;
     }
-    List<HikariBag.Entry> entries = b.entries(); // no lambda here: a first call would link one on the monitor thread
-    synchronized (this) {
-      for (HikariBag.Entry e : entries) {
-        if (e.connection() instanceof GuardedConnection g && g.guard == guard && g.host == host
-            && g.hostWindow < window && b.reserve(e)) {
-          held.add(new Held(host, e));
+    if (pool.isClosed()) {
+      return 0;
+    }
+    int n = 0;
+    try {
+      List<HikariBag.Entry> entries = b.entries(); // no lambda: a first call would link one on the monitor thread
+      synchronized (this) {
+        for (HikariBag.Entry e : entries) {
+          if (e.connection() instanceof GuardedConnection g && g.guard == guard && g.host == host
+              && g.hostWindow < window && b.reserve(e)) {
+            held.add(new Held(host, e)); // at once: whatever fails next, what is reserved is given back
+            n++;
+          }
         }
       }
-      return held.size();
+    } catch (RuntimeException e) {
+      refused("a hold", e);
     }
+    return n;
   }
 
   /** Gives back what is held for {@code host}; a connection found dead or condemned meanwhile is evicted instead. */
@@ -158,13 +172,27 @@ final class HikariLevers {
       }
     }
     for (HikariBag.Entry e : out) {
-      GuardedConnection g = (GuardedConnection) e.connection();
-      if (g.state == GuardedConnection.ALIVE) {
-        bag().unreserve(e);
-      } else {
-        bag().evict(e, true);
-      }
+      giveBack(e, (GuardedConnection) e.connection());
     }
+  }
+
+  /** One held entry: back to borrowers when its connection is alive, evicted (closed now) otherwise. */
+  private void giveBack(HikariBag.Entry e, GuardedConnection g) {
+    HikariBag b = bag();
+    try {
+      if (g.state == GuardedConnection.ALIVE) {
+        b.unreserve(e);
+      } else {
+        b.evict(e, true);
+      }
+    } catch (RuntimeException ex) {
+      refused("a held connection back", ex);
+    }
+  }
+
+  private void refused(String what, RuntimeException e) {
+    Once.warn(LOG, "bag:" + guard.name() + ":" + what, "{} - HikariCP's connection bag refused {} ({}); the pool "
+        + "goes on. Said once per pool.", guard.name(), what, e.toString());
   }
 
   /** Gives back everything held (the pool closes). */
