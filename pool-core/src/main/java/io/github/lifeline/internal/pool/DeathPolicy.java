@@ -34,8 +34,9 @@ import java.util.function.Consumer;
  *       connection to that server is then condemned: HikariCP evicts the idle ones at once and the others when they
  *       come back, and nobody borrows them meanwhile.</li>
  * </ul>
- * The settle window between the first close and the decision is the time a borrow through {@code
- * LifelineDataSource} may wait instead of taking an old connection.
+ * The settle window between the first close and the decision is the time a borrow may wait instead of taking an old
+ * connection: every pool holds its older idle connections to that server out of reach meanwhile ({@link HikariLevers}),
+ * and {@code LifelineDataSource}'s borrow check refuses the others.
  *
  * <p><b>Silence is no host evidence.</b> A connection that timed out says nothing certain about its siblings: on a
  * path that loses a share p of the packets each way, a live peer leaves a keepalive probe unanswered with probability
