@@ -123,7 +123,8 @@ final class HikariBag {
 
   private static void softEvict(Object pool, Object entry, boolean owner) {
     try {
-      boolean closed = (boolean) INTERNALS.softEvict.invokeExact(pool, entry, "(connection evicted by Lifeline)",
+      // invokeExact needs the handle's exact type, return value included; whether it closed the entry now is not used.
+      boolean closedNow = (boolean) INTERNALS.softEvict.invokeExact(pool, entry, "(connection evicted by Lifeline)",
           owner);
     } catch (RuntimeException | Error ex) {
       throw ex;

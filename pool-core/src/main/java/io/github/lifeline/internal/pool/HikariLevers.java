@@ -109,29 +109,19 @@ final class HikariLevers {
   }
 
   private boolean evictHeld(GuardedConnection g) {
-    HikariBag.Entry found = null;
-    synchronized (this) {
-      for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
-        Held h = it.next();
-        if (h.entry().connection() == g) {
-          it.remove();
-          found = h.entry();
-          break;
-        }
-      }
+    List<HikariBag.Entry> found = take(null, g);
+    for (HikariBag.Entry e : found) {
+      giveBack(e, g);
     }
-    if (found == null) {
-      return false;
-    }
-    giveBack(found, g);
-    return true;
+    return !found.isEmpty();
   }
 
   /**
    * Holds every idle connection of this pool to {@code host} made before its settle window {@code window} out of
-   * borrowers' reach, until {@link #release} (the window closed quietly) or {@link #evictAll} (the server went down).
+   * borrowers' reach, until {@link #release}: when the window closes quietly, or at the host event, which condemns
+   * them (they are evicted then).
    *
-   * @return how many are held now
+   * @return how many this call held
    */
   int hold(HostState host, long window) {
     HikariBag b = bag();
@@ -161,19 +151,22 @@ final class HikariLevers {
 
   /** Gives back what is held for {@code host}; a connection found dead or condemned meanwhile is evicted instead. */
   void release(HostState host) {
-    List<HikariBag.Entry> out = new ArrayList<>();
-    synchronized (this) {
-      for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
-        Held h = it.next();
-        if (host == null || h.host() == host) {
-          it.remove();
-          out.add(h.entry());
-        }
-      }
-    }
-    for (HikariBag.Entry e : out) {
+    for (HikariBag.Entry e : take(host, null)) {
       giveBack(e, (GuardedConnection) e.connection());
     }
+  }
+
+  /** Takes out of {@link #held} the entries for {@code host} (any when null) of connection {@code g} (any when null). */
+  private synchronized List<HikariBag.Entry> take(HostState host, GuardedConnection g) {
+    List<HikariBag.Entry> out = new ArrayList<>();
+    for (Iterator<Held> it = held.iterator(); it.hasNext(); ) {
+      Held h = it.next();
+      if ((host == null || h.host() == host) && (g == null || h.entry().connection() == g)) {
+        it.remove();
+        out.add(h.entry());
+      }
+    }
+    return out;
   }
 
   /** One held entry: back to borrowers when its connection is alive, evicted (closed now) otherwise. */
@@ -232,17 +225,14 @@ final class HikariLevers {
   }
 
   /**
-   * Evicts every connection of the pool (idle ones now, the others when they are returned), then the ones held for
-   * {@code host}, which HikariCP leaves to their holder.
+   * Evicts every connection of the pool (idle ones now, the others when they are returned); the ones Lifeline holds
+   * are its own to give back ({@link #release}: condemned, they are evicted then).
    */
-  void evictAll(HostState host) {
+  void evictAll() {
     HikariDataSource ds = pool;
     HikariPoolMXBean bean = ds == null ? null : ds.getHikariPoolMXBean();
     if (bean != null) {
       bean.softEvictConnections();
-    }
-    if (host != null) {
-      release(host);
     }
   }
 

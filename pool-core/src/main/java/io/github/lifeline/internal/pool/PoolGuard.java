@@ -298,7 +298,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
       events.add(event(g, reason, p.death().state(), p.effectiveNanos()));
     }
     if (!anyAlive()) {
-      levers.evictAll(null); // nothing alive is left: HikariCP refills from scratch
+      levers.evictAll(); // nothing alive is left: HikariCP refills from scratch
     }
     publish(events);
   }
@@ -357,7 +357,8 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
       return;
     }
     recovery.deathSeen();
-    levers.evictAll(host); // and what this pool held for the host
+    levers.evictAll();
+    levers.release(host); // what this pool held for the host: condemned now, so evicted
     // Reported once HikariCP has them marked: the lag is the time until no borrower can receive them.
     List<EvictionEvent> events = new ArrayList<>(condemned.size());
     for (GuardedConnection c : condemned) {
