@@ -8,6 +8,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.github.lifeline.EvictionReason;
 import io.github.lifeline.Lifeline;
 import io.github.lifeline.LifelinePool;
+import io.github.lifeline.it.support.Sessions;
 import io.github.lifeline.socket.SocketRecord;
 import io.github.lifeline.testkit.Borrower;
 import io.github.lifeline.testkit.Driver;
@@ -15,8 +16,6 @@ import io.github.lifeline.testkit.Timed;
 import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
@@ -128,7 +127,7 @@ class InstallIT {
       awaitSockets(view, 3);
       Set<Integer> before = ports(view);
       int victim = before.iterator().next();
-      terminate(server, victim);
+      Sessions.terminate(Driver.POSTGRESQL, server, victim);
       assertThat(Timed.awaitAll(() -> List.of(ports(view)), p -> p.size() == 3 && !p.contains(victim),
           System.nanoTime(), 3)).as("the victim replaced without a borrow (ports before %s, now %s)", before,
           ports(view)).isNotNull();
@@ -158,7 +157,7 @@ class InstallIT {
         borrower = new Borrower("held", pool, Driver.POSTGRESQL, 5);
         Thread.sleep(300);
         int victim = ports(view).iterator().next();
-        terminate(server, victim);
+        Sessions.terminate(Driver.POSTGRESQL, server, victim);
         Thread.sleep(1000);
         borrower.stop(10_000);
         List<Borrower.Sample> failed = borrower.samples().stream().filter(x -> x.result() != Borrower.Result.OK)
@@ -166,7 +165,8 @@ class InstallIT {
         assertThat(failed).as("failed statements other than on the victim %d", victim)
             .allMatch(x -> x.localPort() == victim).hasSizeLessThanOrEqualTo(1);
         assertThat(borrower.samples()).as("the load ran").hasSizeGreaterThan(100);
-        terminate(server, ports(view).iterator().next()); // a second lone death: the pool holds again
+        // a second lone death: the pool holds again
+        Sessions.terminate(Driver.POSTGRESQL, server, ports(view).iterator().next());
         long start = System.nanoTime();
         pool.close();
         assertThat(Timed.since(start)).as("seconds to close the pool while it held connections").isLessThan(5);
@@ -176,17 +176,6 @@ class InstallIT {
         }
         pool.close();
       }
-    }
-  }
-
-  /** Ends the server session of the connection with this client port, from an admin session of its own. */
-  private static void terminate(DatabaseServer server, int clientPort) throws Exception {
-    try (Connection admin = DriverManager.getConnection(server.jdbcUrl(), server.baseProperties());
-         Statement st = admin.createStatement();
-         ResultSet rs = st.executeQuery("select pg_terminate_backend(pid) from pg_stat_activity where client_port = "
-             + clientPort)) {
-      assertThat(rs.next()).as("a backend for client port %d", clientPort).isTrue();
-      assertThat(rs.getBoolean(1)).isTrue();
     }
   }
 

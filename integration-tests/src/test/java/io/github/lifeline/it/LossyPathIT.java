@@ -10,6 +10,7 @@ import io.github.lifeline.LifelineSettings;
 import io.github.lifeline.socket.KernelState;
 import io.github.lifeline.socket.SocketRecord;
 import io.github.lifeline.it.support.PooledSockets;
+import io.github.lifeline.it.support.Sessions;
 import io.github.lifeline.testkit.Borrower;
 import io.github.lifeline.testkit.Borrower.Result;
 import io.github.lifeline.testkit.Borrower.Sample;
@@ -21,9 +22,6 @@ import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.MariaDbServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +74,7 @@ class LossyPathIT {
           watchFor(clock, 2000); // retransmissions all around
           List<SocketRecord> before = ds.pool().sockets();
           victimPort = before.get(before.size() / 2).local().getPort();
-          terminate(driver, server, victimPort);
+          Sessions.terminate(driver, server, victimPort);
           watchFor(clock, 8000);
         } finally {
           for (Borrower b : borrowers) {
@@ -244,28 +242,5 @@ class LossyPathIT {
       Thread.sleep(10);
     }
     assertThat(ds.pool().sockets()).hasSize(n);
-  }
-
-  /** Ends the server session of the connection with this client port, from an admin session of its own. */
-  private static void terminate(Driver driver, DatabaseServer server, int clientPort) throws Exception {
-    Properties base = server.baseProperties();
-    try (Connection admin = DriverManager.getConnection(server.jdbcUrl(), base);
-         Statement st = admin.createStatement()) {
-      if (driver == Driver.POSTGRESQL) {
-        try (ResultSet rs = st.executeQuery("select pg_terminate_backend(pid) from pg_stat_activity where "
-            + "client_port = " + clientPort)) {
-          assertThat(rs.next()).as("a backend for client port %d", clientPort).isTrue();
-          assertThat(rs.getBoolean(1)).isTrue();
-        }
-      } else {
-        long id;
-        try (ResultSet rs = st.executeQuery("select id from information_schema.processlist where host like '%:"
-            + clientPort + "'")) {
-          assertThat(rs.next()).as("a session for client port %d", clientPort).isTrue();
-          id = rs.getLong(1);
-        }
-        st.execute("kill " + id);
-      }
-    }
   }
 }

@@ -6,14 +6,13 @@ import com.zaxxer.hikari.HikariConfig;
 import io.github.lifeline.EvictionEvent;
 import io.github.lifeline.LifelineDataSource;
 import io.github.lifeline.LifelineSettings;
+import io.github.lifeline.it.support.Sessions;
 import io.github.lifeline.socket.SocketRecord;
 import io.github.lifeline.testkit.Driver;
 import io.github.lifeline.testkit.Timed;
 import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
@@ -44,9 +43,9 @@ class SuspendedPoolIT {
         }
         ds.hikari().getHikariPoolMXBean().suspendPool();
         List<SocketRecord> sockets = ds.pool().sockets();
-        terminate(server, sockets.get(0).local().getPort());
+        Sessions.terminate(Driver.POSTGRESQL, server, sockets.get(0).local().getPort());
         Thread.sleep(200);
-        terminate(server, sockets.get(1).local().getPort());
+        Sessions.terminate(Driver.POSTGRESQL, server, sockets.get(1).local().getPort());
         assertThat(Timed.awaitAll(() -> List.of(events.size()), n -> n >= 2, System.nanoTime(), 3))
             .as("both deaths handled while the pool is suspended: %s", events).isNotNull();
         ds.hikari().getHikariPoolMXBean().resumePool();
@@ -57,13 +56,4 @@ class SuspendedPoolIT {
     }
   }
 
-  private static void terminate(DatabaseServer server, int clientPort) throws Exception {
-    try (Connection admin = DriverManager.getConnection(server.jdbcUrl(), server.baseProperties());
-         Statement st = admin.createStatement();
-         ResultSet rs = st.executeQuery("select pg_terminate_backend(pid) from pg_stat_activity where client_port = "
-             + clientPort)) {
-      assertThat(rs.next()).isTrue();
-      assertThat(rs.getBoolean(1)).isTrue();
-    }
-  }
 }
