@@ -125,28 +125,47 @@ final class HikariLevers {
    */
   int hold(HostState host, long window) {
     HikariBag b = bag();
-    if (b == null) {
+    if (b == null || pool.isClosed()) {
       return 0;
     }
-    if (pool.isClosed()) {
-      return 0;
-    }
-    int n = 0;
     try {
-      List<HikariBag.Entry> entries = b.entries(); // no lambda: a first call would link one on the monitor thread
-      synchronized (this) {
-        for (HikariBag.Entry e : entries) {
-          if (e.connection() instanceof GuardedConnection g && g.guard == guard && g.host == host
-              && g.hostWindow < window && b.reserve(e)) {
-            held.add(new Held(host, e)); // at once: whatever fails next, what is reserved is given back
-            n++;
-          }
-        }
+      return hold(b, b.entries(), host, window);
+    } catch (RuntimeException e) {
+      refused("a hold", e);
+      return 0;
+    }
+  }
+
+  private synchronized int hold(HikariBag b, List<HikariBag.Entry> entries, HostState host, long window) {
+    int n = 0;
+    for (HikariBag.Entry e : entries) { // no lambda: a first call would link one on the monitor thread
+      if (e.connection() instanceof GuardedConnection g && g.guard == guard && g.host == host
+          && g.hostWindow < window && b.reserve(e)) {
+        held.add(new Held(host, e)); // at once: whatever fails next, what is reserved is given back
+        n++;
       }
+    }
+    return n;
+  }
+
+  /**
+   * Walks a hold's path on this pool without holding anything (no settle window opens before {@link Long#MIN_VALUE}), so that the pool's
+   * first real hold, on the monitor thread at a server's first close, does not pay for reaching the bag and for the
+   * first reads of its entries.
+   *
+   * @return false when the pool has not started yet: call again later
+   */
+  boolean rehearseHold() {
+    HikariBag b = bag();
+    if (b == null) {
+      return bag != null; // out of reach: nothing to rehearse
+    }
+    try {
+      hold(b, b.entries(), null, Long.MIN_VALUE);
     } catch (RuntimeException e) {
       refused("a hold", e);
     }
-    return n;
+    return true;
   }
 
   /** Gives back what is held for {@code host}; a connection found dead or condemned meanwhile is evicted instead. */
