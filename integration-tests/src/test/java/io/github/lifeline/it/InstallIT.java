@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.github.lifeline.EvictionEvent;
 import io.github.lifeline.EvictionReason;
 import io.github.lifeline.Lifeline;
 import io.github.lifeline.LifelinePool;
+import io.github.lifeline.LifelineSettings;
 import io.github.lifeline.it.support.Sessions;
 import io.github.lifeline.socket.SocketRecord;
 import io.github.lifeline.testkit.Borrower;
@@ -16,10 +18,12 @@ import io.github.lifeline.testkit.Timed;
 import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -176,6 +180,80 @@ class InstallIT {
         }
         pool.close();
       }
+    }
+  }
+
+  /**
+   * A connection in use when its server began to go down comes back while the server is in doubt (one backend has
+   * ended, the settle window is open, the hold took the idle connections only): HikariCP would lend it again at once,
+   * and to the same thread first, to a borrower that no check of Lifeline sees. Here its own backend ends 20 ms after
+   * it was given back, within the window (a second close: the host event), while the borrower that took it works
+   * before its first statement. Stock HikariCP lends it and the statement fails; an installed pool takes it back only
+   * once the server is judged, and the borrower gets a new connection. Judged the same way for both: the borrow
+   * started after the first backend's end was known (to the kernel for stock, to Lifeline for the installed pool).
+   * Failed on the code before the return wait (the installed pool lent it again too).
+   */
+  @Test
+  void aConnectionGivenBackWhileItsServerIsInDoubtIsNotLentAgainUnjudged() throws Exception {
+    try (DatabaseServer server = PostgresServer.start();
+         Connection admin = Sessions.admin(server);
+         HikariDataSource stock = new HikariDataSource(config(server, "given-back-stock", 2))) {
+      List<EvictionEvent> events = new CopyOnWriteArrayList<>();
+      String stockFailure = giveBackThenBorrow(server, admin, stock, port -> Thread.sleep(20));
+      assertThat(stockFailure).as("stock HikariCP lends the connection again and its statement fails (the fault is "
+          + "real)").isNotNull();
+      try (HikariDataSource installed = new HikariDataSource(Lifeline.install(config(server, "given-back", 2),
+          LifelineSettings.defaults(), events::add))) {
+        String failure = giveBackThenBorrow(server, admin, installed, port -> assertThat(Timed.awaitAll(
+            () -> List.of(events), e -> e.stream().anyMatch(x -> x.local().getPort() == port), System.nanoTime(), 5))
+            .as("Lifeline's verdict on the first backend's end").isNotNull());
+        assertThat(failure).as("the borrow after the connection was given back (Lifeline: %s)", events).isNull();
+      }
+    }
+  }
+
+  /** What waits until the end of the backend of client port {@code port} is known. */
+  private interface Known {
+    void await(int port) throws Exception;
+  }
+
+  /**
+   * Borrows two connections, gives one back and ends its backend, waits until that is known, then gives the other
+   * back and borrows at once (HikariCP's thread-local list lends the same connection first); that connection's backend
+   * ends 20 ms after it was given back, and the borrower runs {@code select 1} 40 ms after its borrow.
+   *
+   * @return the statement's SQLState when it failed, null when it ran
+   */
+  private static String giveBackThenBorrow(DatabaseServer server, Connection admin, HikariDataSource pool,
+      Known known) throws Exception {
+    Connection inUse = pool.getConnection();
+    int inUsePort = Driver.POSTGRESQL.socketOf(inUse).getLocalPort();
+    int idlePort;
+    try (Connection other = pool.getConnection()) {
+      idlePort = Driver.POSTGRESQL.socketOf(other).getLocalPort();
+    }
+    Sessions.terminate(Driver.POSTGRESQL, admin, idlePort);
+    known.await(idlePort);
+    Thread terminator = new Thread(() -> {
+      try {
+        Thread.sleep(20);
+        Sessions.terminate(Driver.POSTGRESQL, admin, inUsePort);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }, "terminator");
+    terminator.start();
+    try {
+      inUse.close();
+      try (Connection next = pool.getConnection(); Statement st = next.createStatement()) {
+        Thread.sleep(40); // the request's work before its first statement
+        st.execute("select 1");
+        return null;
+      } catch (SQLException e) {
+        return e.getSQLState() + " " + e.getMessage();
+      }
+    } finally {
+      terminator.join(5_000);
     }
   }
 

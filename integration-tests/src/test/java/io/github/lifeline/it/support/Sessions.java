@@ -20,8 +20,19 @@ public final class Sessions {
    * {@code KILL}): its backend dies alone.
    */
   public static void terminate(Driver driver, DatabaseServer server, int clientPort) throws Exception {
-    try (Connection admin = DriverManager.getConnection(server.jdbcUrl(), server.baseProperties());
-         Statement st = admin.createStatement()) {
+    try (Connection admin = admin(server)) {
+      terminate(driver, admin, clientPort);
+    }
+  }
+
+  /** A plain connection to {@code server} (no pool, no Lifeline) for {@link #terminate(Driver, Connection, int)}. */
+  public static Connection admin(DatabaseServer server) throws Exception {
+    return DriverManager.getConnection(server.jdbcUrl(), server.baseProperties());
+  }
+
+  /** Ends the session of client port {@code clientPort} through {@code admin}, without a connect first. */
+  public static void terminate(Driver driver, Connection admin, int clientPort) throws Exception {
+    try (Statement st = admin.createStatement()) {
       if (driver == Driver.POSTGRESQL) {
         try (ResultSet rs = st.executeQuery("select pg_terminate_backend(pid) from pg_stat_activity where "
             + "client_port = " + clientPort)) {

@@ -8,8 +8,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Borrow bookkeeping, the one place that looks at a connection between HikariCP's borrow and the caller: it is what
- * {@code LifelineDataSource.getConnection()} does.
+ * Borrow bookkeeping, the one place that looks at a connection between HikariCP's borrow and the caller (what
+ * {@code LifelineDataSource.getConnection()} does), and between the caller's close and HikariCP's bag
+ * ({@link #returning}, every pool).
  *
  * <p>The fast path is two volatile reads on the connection itself (no map, no lock, no scan): is it alive, and is its
  * server not in doubt. A connection Lifeline found dead or condemned is evicted and another one borrowed; a
@@ -91,6 +92,40 @@ final class BorrowGate {
       g.lent(c);
     }
   }
+
+  /**
+   * A connection on its way back into the pool: HikariCP's {@code close()} calls {@code clearWarnings()} on it just
+   * before it gives the entry back to its bag (HikariCP 6.3 and 7.1). One made before an open settle window of its
+   * server waits here until the server is judged, as a borrower of it waits in {@link #check}: a connection that was
+   * in use when the window opened is not among those the hold took (idle ones only), and without this wait it would
+   * be lent again unjudged, to a borrower that no check sees ({@code Lifeline.install}), or to the same thread at once
+   * (HikariCP lends a thread the connection it returned last). The wait ends with the host event (the connection is
+   * condemned, and HikariCP drops its entry instead of lending it), or when the window ends quietly (one backend died
+   * alone), at most {@value DeathPolicy#SETTLE_MILLIS} ms after it opened; never later than {@link #RETURN_LIMIT_NANOS}.
+   * Otherwise (the hot path) it costs one volatile read.
+   */
+  static void returning(GuardedConnection g) {
+    HostState h = g.host;
+    if (h != null && h.settlingSince(g.hostWindow) && g.state == GuardedConnection.ALIVE) {
+      long start = System.nanoTime();
+      awaitJudgement(g, start + RETURN_LIMIT_NANOS);
+      if (LOG.isDebugEnabled()) {
+        LOG.debug("{} - takes back {} after waiting {} µs for its server's judgement (state {}, epoch {}/{})",
+            g.guard.name(), g.socket == null ? "?" : g.socket.local(), (System.nanoTime() - start) / 1000, g.state,
+            g.hostEpoch, h.epoch());
+      }
+    }
+    int state = g.state;
+    if (state == GuardedConnection.DEAD || state == GuardedConnection.CONDEMNED
+        || (h != null && h.epoch() != g.hostEpoch)) {
+      // Judged while in use: HikariCP must have its entry marked before the entry is back in the bag, or the next
+      // borrower (this thread first) could receive it before the monitor thread's eviction has come.
+      g.guard.levers.markEvicted(g);
+    }
+  }
+
+  /** The longest a returning connection waits: twice a settle window, should the window's end come late. */
+  static final long RETURN_LIMIT_NANOS = TimeUnit.MILLISECONDS.toNanos(2 * DeathPolicy.SETTLE_MILLIS);
 
   /** Holds a connection whose server is in doubt until Lifeline has judged it (or the deadline passes). */
   private static void awaitJudgement(GuardedConnection g, long deadline) {

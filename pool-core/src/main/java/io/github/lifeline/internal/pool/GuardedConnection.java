@@ -23,7 +23,7 @@ import java.util.concurrent.Executor;
 
 /**
  * One physical connection of a guarded pool, as HikariCP holds it: the driver's connection, with Lifeline's
- * verdict on it. Every JDBC call goes straight to the driver's connection; Lifeline adds three things:
+ * verdict on it. Every JDBC call goes straight to the driver's connection; Lifeline adds four things:
  * <ul>
  *   <li>its state ({@link #lendable()}): a volatile word the monitor thread sets the moment the kernel reports the
  *       socket dead, before anything else happens, so the borrow path sees it in microseconds;</li>
@@ -31,7 +31,10 @@ import java.util.concurrent.Executor;
  *       HikariCP's validation (and its keepalive) drops it without a network round trip; otherwise the driver
  *       answers;</li>
  *   <li>{@link #close()} and {@link #abort(Executor)} tell the guard that the owner closes it, so that the socket's
- *       last packets are not mistaken for a peer's death.</li>
+ *       last packets are not mistaken for a peer's death;</li>
+ *   <li>{@link #clearWarnings()}, which HikariCP calls as it takes the connection back, waits while the connection's
+ *       server is in doubt ({@link BorrowGate#returning}), so that an unjudged connection does not go back to
+ *       borrowers.</li>
  * </ul>
  * {@code unwrap} and {@code isWrapperFor} reach the driver's own connection.
  */
@@ -191,6 +194,7 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
 
   @Override
   public void clearWarnings() throws SQLException {
+    BorrowGate.returning(this); // HikariCP takes the connection back: not while its server is in doubt
     delegate.clearWarnings();
   }
 

@@ -91,7 +91,19 @@ final class HikariLevers {
       ds.evictConnection(proxy);
       return true;
     }
-    HikariBag b = bag();
+    return markEvicted(g);
+  }
+
+  /**
+   * Marks the entry of a connection evicted through the bag, without closing it (closed at once when idle, otherwise
+   * when HikariCP next finds it: a borrower never receives it). For a connection on its way back into the pool
+   * ({@link BorrowGate#returning}), whose borrower's proxy is still open: evicting through that proxy would close it
+   * inside its own {@code close()}.
+   *
+   * @return whether HikariCP has it marked
+   */
+  boolean markEvicted(GuardedConnection g) {
+    HikariBag b = pool == null ? null : bag();
     if (b == null) {
       return false;
     }
