@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -199,22 +200,39 @@ class InstallIT {
          Connection admin = Sessions.admin(server);
          HikariDataSource stock = new HikariDataSource(config(server, "given-back-stock", 2))) {
       List<EvictionEvent> events = new CopyOnWriteArrayList<>();
-      String stockFailure = giveBackThenBorrow(server, admin, stock, port -> Thread.sleep(20));
+      String stockFailure = giveBackThenBorrow(server, admin, stock, port -> {
+        Thread.sleep(20);
+        return true;
+      });
       assertThat(stockFailure).as("stock HikariCP lends the connection again and its statement fails (the fault is "
           + "real)").isNotNull();
       try (HikariDataSource installed = new HikariDataSource(Lifeline.install(config(server, "given-back", 2),
           LifelineSettings.defaults(), events::add))) {
-        String failure = giveBackThenBorrow(server, admin, installed, port -> assertThat(Timed.awaitAll(
-            () -> List.of(events), e -> e.stream().anyMatch(x -> x.local().getPort() == port), System.nanoTime(), 5))
-            .as("Lifeline's verdict on the first backend's end").isNotNull());
+        // The connection must be given back inside the settle window (100 ms from the first end): a verdict reported
+        // later than WINDOW_MARGIN_MILLIS after it (a loaded machine) makes the round inconclusive, and it runs again.
+        String failure = INCONCLUSIVE;
+        for (int round = 0; round < 3 && INCONCLUSIVE.equals(failure); round++) {
+          Thread.sleep(300); // the pool full again after the last round's host event
+          failure = giveBackThenBorrow(server, admin, installed, port -> {
+            assertThat(Timed.awaitAll(() -> List.of(events), e -> e.stream().anyMatch(x -> x.local().getPort() == port),
+                System.nanoTime(), 5)).as("Lifeline's verdict on the first backend's end").isNotNull();
+            long verdict = events.stream().filter(x -> x.local().getPort() == port).findFirst().orElseThrow()
+                .verdictNanos();
+            return System.nanoTime() - verdict < TimeUnit.MILLISECONDS.toNanos(WINDOW_MARGIN_MILLIS);
+          });
+        }
         assertThat(failure).as("the borrow after the connection was given back (Lifeline: %s)", events).isNull();
       }
     }
   }
 
+  private static final String INCONCLUSIVE = "inconclusive";
+  private static final long WINDOW_MARGIN_MILLIS = 40;
+
   /** What waits until the end of the backend of client port {@code port} is known. */
   private interface Known {
-    void await(int port) throws Exception;
+    /** Waits; false when it became known too late for the round to tell anything. */
+    boolean await(int port) throws Exception;
   }
 
   /**
@@ -222,7 +240,8 @@ class InstallIT {
    * back and borrows at once (HikariCP's thread-local list lends the same connection first); that connection's backend
    * ends 20 ms after it was given back, and the borrower runs {@code select 1} 40 ms after its borrow.
    *
-   * @return the statement's SQLState when it failed, null when it ran
+   * @return the statement's SQLState when it failed, null when it ran, {@link #INCONCLUSIVE} when the end of the
+   *     first backend became known too late
    */
   private static String giveBackThenBorrow(DatabaseServer server, Connection admin, HikariDataSource pool,
       Known known) throws Exception {
@@ -233,7 +252,10 @@ class InstallIT {
       idlePort = Driver.POSTGRESQL.socketOf(other).getLocalPort();
     }
     Sessions.terminate(Driver.POSTGRESQL, admin, idlePort);
-    known.await(idlePort);
+    if (!known.await(idlePort)) {
+      inUse.close();
+      return INCONCLUSIVE;
+    }
     Thread terminator = new Thread(() -> {
       try {
         Thread.sleep(20);

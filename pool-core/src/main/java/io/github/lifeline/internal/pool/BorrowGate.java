@@ -102,11 +102,14 @@ final class BorrowGate {
    * (HikariCP lends a thread the connection it returned last). The wait ends with the host event (the connection is
    * condemned, and HikariCP drops its entry instead of lending it), or when the window ends quietly (one backend died
    * alone), at most {@value DeathPolicy#SETTLE_MILLIS} ms after it opened; never later than {@link #RETURN_LIMIT_NANOS}.
-   * Otherwise (the hot path) it costs one volatile read.
+   * Otherwise (the hot path) it costs the borrow check's reads.
    */
   static void returning(GuardedConnection g) {
+    if (g.lendable()) {
+      return; // the hot path: the borrow check's reads
+    }
     HostState h = g.host;
-    if (h != null && h.settlingSince(g.hostWindow) && g.state == GuardedConnection.ALIVE) {
+    if (h != null && g.state == GuardedConnection.ALIVE && h.settlingSince(g.hostWindow)) {
       long start = System.nanoTime();
       awaitJudgement(g, start + RETURN_LIMIT_NANOS);
       if (LOG.isDebugEnabled()) {
@@ -118,8 +121,8 @@ final class BorrowGate {
     int state = g.state;
     if (state == GuardedConnection.DEAD || state == GuardedConnection.CONDEMNED
         || (h != null && h.epoch() != g.hostEpoch)) {
-      // Judged while in use: HikariCP must have its entry marked before the entry is back in the bag, or the next
-      // borrower (this thread first) could receive it before the monitor thread's eviction has come.
+      // Judged dead or condemned while in use: HikariCP must have its entry marked before the entry is back in the
+      // bag, or the next borrower (this thread first) could receive it before the monitor thread's eviction comes.
       g.guard.levers.markEvicted(g);
     }
   }
