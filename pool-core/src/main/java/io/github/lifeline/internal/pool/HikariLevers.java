@@ -103,7 +103,7 @@ final class HikariLevers {
    * @return whether HikariCP has it marked
    */
   boolean markEvicted(GuardedConnection g) {
-    HikariBag b = pool == null ? null : bag();
+    HikariBag b = bag();
     if (b == null) {
       return false;
     }
@@ -161,9 +161,9 @@ final class HikariLevers {
   }
 
   /**
-   * Walks a hold's path on this pool without holding anything (no settle window opens before {@link Long#MIN_VALUE}), so that the pool's
-   * first real hold, on the monitor thread at a server's first close, does not pay for reaching the bag and for the
-   * first reads of its entries.
+   * Walks a hold's path on this pool without holding anything (no settle window opens before
+   * {@link Long#MIN_VALUE}), so that the pool's first real hold, on the monitor thread at a server's first close, does
+   * not pay for reaching the bag and for the first reads of its entries.
    *
    * @return false when the pool has not started yet: call again later
    */

@@ -360,14 +360,18 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
    */
   private void rehearseHoldSoon() {
     if (holdRehearsal.compareAndSet(false, true)) {
-      monitor.schedule(monitor.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REHEARSAL_RETRY_MILLIS), holdRehearsalTask);
+      scheduleHoldRehearsal();
     }
   }
 
   private void rehearseHoldNow() {
     if (!closed && !levers.rehearseHold() && ++holdRehearsals < REHEARSAL_TRIES) {
-      monitor.schedule(monitor.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REHEARSAL_RETRY_MILLIS), holdRehearsalTask);
+      scheduleHoldRehearsal();
     }
+  }
+
+  private void scheduleHoldRehearsal() {
+    monitor.schedule(monitor.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REHEARSAL_RETRY_MILLIS), holdRehearsalTask);
   }
 
   /** Every connection of this pool to a server that is going down: condemned, and evicted from HikariCP. */
