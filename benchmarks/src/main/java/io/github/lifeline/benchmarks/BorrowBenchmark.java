@@ -41,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-public class BorrowBenchmark {
+public class BorrowBenchmark extends BorrowBenchmarkPad {
 
   /** Which pool. */
   @Param({"plain", "lifeline"})
