@@ -54,9 +54,18 @@ public class BorrowBenchmark extends BorrowBenchmarkPad {
   @Setup(Level.Trial)
   public void setUp() throws SQLException {
     server = PostgresServer.start();
-    Properties p = Driver.POSTGRESQL.hikariProperties(server, "bench-" + pool, 16, null);
+    ds = openPool(server, pool, "bench-" + pool);
+  }
+
+  /**
+   * The pool both this benchmark and {@link BorrowLoop} measure: 16 pgjdbc connections to {@code server}, a
+   * {@link LifelineDataSource} for {@code pool} "lifeline", otherwise a plain {@link HikariDataSource}, warmed by 100
+   * borrows that each validate their connection.
+   */
+  static DataSource openPool(DatabaseServer server, String pool, String poolName) throws SQLException {
+    Properties p = Driver.POSTGRESQL.hikariProperties(server, poolName, 16, null);
     HikariConfig config = new HikariConfig(p);
-    ds = pool.equals("lifeline") ? new LifelineDataSource(config) : new HikariDataSource(config);
+    DataSource ds = pool.equals("lifeline") ? new LifelineDataSource(config) : new HikariDataSource(config);
     for (int i = 0; i < 100; i++) {
       try (Connection c = ds.getConnection()) {
         if (!c.isValid(1)) {
@@ -64,6 +73,7 @@ public class BorrowBenchmark extends BorrowBenchmarkPad {
         }
       }
     }
+    return ds;
   }
 
   /** Closes the pool and stops the server. */

@@ -1,9 +1,5 @@
 package io.github.lifeline.benchmarks;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
-import io.github.lifeline.LifelineDataSource;
-import io.github.lifeline.testkit.Driver;
 import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.io.Closeable;
@@ -12,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,9 +53,7 @@ public final class BorrowLoop {
       throw new IllegalArgumentException("pool must be plain or lifeline, got " + pool);
     }
     try (DatabaseServer server = PostgresServer.start()) {
-      Properties p = Driver.POSTGRESQL.hikariProperties(server, "loop-" + pool, 16, null);
-      HikariConfig config = new HikariConfig(p);
-      DataSource ds = pool.equals("lifeline") ? new LifelineDataSource(config) : new HikariDataSource(config);
+      DataSource ds = BorrowBenchmark.openPool(server, pool, "loop-" + pool);
       try {
         double[] rates = run(ds, threads, warmup, seconds);
         double[] sorted = rates.clone();
@@ -74,13 +67,6 @@ public final class BorrowLoop {
   }
 
   private static double[] run(DataSource ds, int threads, int warmup, int seconds) throws Exception {
-    for (int i = 0; i < 100; i++) {
-      try (Connection c = ds.getConnection()) {
-        if (!c.isValid(1)) {
-          throw new IllegalStateException("no valid connection");
-        }
-      }
-    }
     LongAdder ops = new LongAdder();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> failure = new AtomicReference<>();
