@@ -60,7 +60,8 @@ class LossyPathIT {
       Properties p = driver.hikariProperties(server, "lossy-" + lossPercent + "-" + driver, POOL_SIZE, null);
       p.setProperty("connectionTimeout", "20000");
       // The admin session is opened before the loss starts: a new connection through the lossy path fails now and
-      // then (its SYN or SYN-ACK lost in three tries within the 5 s connect timeout, about 5 %); an open one retransmits.
+      // then (its SYN or SYN-ACK lost in three tries within the 5 s connect timeout, about 5 %); an open one
+      // retransmits.
       try (Connection admin = Sessions.admin(server);
           LifelineDataSource ds = new LifelineDataSource(new HikariConfig(p), LifelineSettings.defaults(),
           events::add);

@@ -10,11 +10,11 @@ import java.sql.Connection;
  * padding, a borrow reading one connection's state could share a cache line with another thread's CAS on another
  * entry, depending on where the allocator happened to put them: measured, some JVM runs of the borrow benchmark were
  * then 20-40 % slower than others. HotSpot lays out a superclass's fields before its subclass's, hence the chain of
- * classes (the technique of the LMAX Disruptor's sequences); {@code @Contended} would need a JVM flag. HotSpot also puts
- * a subclass's small field into a gap of its superclass ({@code UseEmptySlotsInSupers}, on by default since JDK 15):
- * without {@code p00} the connection's {@code state} and the server's {@code settling} sat in the 4 bytes right after
- * the object header, before the padding (offset 12, measured), beside whatever object came before them in memory;
- * {@code CacheLinesTest} checks the layout.
+ * classes (the technique of the LMAX Disruptor's sequences); {@code @Contended} would need a JVM flag. HotSpot also
+ * puts a subclass's small field into a gap of its superclass ({@code UseEmptySlotsInSupers}, on by default since JDK
+ * 15): without {@code p00} the connection's {@code state} and the server's {@code settling} sat in the 4 bytes right
+ * after the object header, before the padding (offset 12, measured), beside whatever object came before them in
+ * memory; {@code CacheLinesTest} checks the layout.
  */
 final class CacheLines {
 
