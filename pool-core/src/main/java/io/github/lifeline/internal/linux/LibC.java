@@ -71,6 +71,9 @@ final class LibC {
   /** {@code int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)}. */
   static native int epoll_wait(int epfd, byte[] events, int maxevents, int timeout);
 
+  /** {@code int poll(struct pollfd *fds, nfds_t nfds, int timeout)}; each {@code pollfd} is two ints here. */
+  static native int poll(int[] fds, long nfds, int timeout);
+
   /** {@code int eventfd(unsigned int initval, int flags)}. */
   static native int eventfd(int initval, int flags);
 

@@ -236,6 +236,38 @@ public final class SocketMonitor {
     return watched.size();
   }
 
+  /**
+   * Set before the monitor thread takes ready events from the kernel, cleared once it has given them their first pass:
+   * with {@link Epoll#hasReady()}, checked first, it covers every verdict the kernel gave that is not in effect yet.
+   */
+  private volatile boolean firstPasses;
+  private final Runnable taking = () -> firstPasses = true;
+
+  /**
+   * For a thread about to use a connection: waits while the kernel holds verdicts that the monitor thread has not
+   * given their first pass yet (its epoll instance is readable, or the thread is in the first pass), parking so that
+   * the monitor thread gets the CPU, until {@code deadlineNanos} ({@link #nanoTime()}). On a busy host the scheduler
+   * can leave the woken monitor thread without a CPU for milliseconds, while the borrower's thread runs; after this
+   * call every verdict the kernel gave before it is in effect (connections marked dead, a server shutting down
+   * judged). Costs one {@code poll} system call when nothing is pending.
+   *
+   * @return false if the deadline came first
+   */
+  public boolean awaitCaughtUp(long deadlineNanos) {
+    while (true) {
+      Session s = session;
+      if (s == null || (!s.epoll.hasReady() && !firstPasses)) { // this order: see firstPasses
+        return true;
+      }
+      if (nanoTime.getAsLong() - deadlineNanos >= 0) {
+        return false;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(CATCH_UP_PARK_NANOS);
+    }
+  }
+
+  private static final long CATCH_UP_PARK_NANOS = 50_000;
+
   /** Whether the monitor thread runs now. */
   public boolean isRunning() {
     synchronized (lock) {
@@ -363,23 +395,28 @@ public final class SocketMonitor {
   private void loop(Session s, byte[] buffer, List<long[]> ready) throws IOException {
     while (true) {
       ready.clear();
-      int n = s.epoll.await(buffer, pending.isEmpty() ? nextTimeoutMillis() : 0, (token, events) -> {
+      int n = s.epoll.await(buffer, pending.isEmpty() ? nextTimeoutMillis() : 0, taking, (token, events) -> {
         if (token != Epoll.WAKE_TOKEN) {
           ready.add(new long[] {token, events});
         }
       });
       if (n < 0) {
+        firstPasses = false;
         return; // closed by stopIfIdle or shutdown
       }
       long now = nanoTime.getAsLong();
-      for (long[] ev : ready) {
-        Watch w = watched.remove(ev[0]);
-        if (w != null) {
-          w.socket.unwatch(w);
-          Verdict v = new Verdict(w, (int) ev[1], now);
-          report(v, true);
-          pending.add(v);
+      try {
+        for (long[] ev : ready) {
+          Watch w = watched.remove(ev[0]);
+          if (w != null) {
+            w.socket.unwatch(w);
+            Verdict v = new Verdict(w, (int) ev[1], now);
+            report(v, true);
+            pending.add(v);
+          }
         }
+      } finally {
+        firstPasses = false;
       }
       Verdict next = pending.poll();
       if (next != null) {

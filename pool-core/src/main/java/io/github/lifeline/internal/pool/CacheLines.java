@@ -37,8 +37,16 @@ final class CacheLines {
 
   /** What a borrow reads. */
   abstract static class Hot extends ConnectionPadBefore {
-    /** The driver's connection. */
-    final Connection delegate;
+    /**
+     * Where every JDBC call goes: the driver's connection, or, for the rest of one borrow, the fresh connection that
+     * stands in for it ({@link GuardedConnection#standIn}). Written by the borrowing thread only.
+     */
+    volatile Connection delegate;
+    /**
+     * Set when HikariCP takes the connection back ({@code clearWarnings}): the next JDBC call is the first of a borrow
+     * and looks at the kernel's pending verdicts first ({@link BorrowGate#firstUse}). Owner thread only.
+     */
+    boolean fresh;
     /** The connection's server, shared by every pool of the JVM, or {@code null} when unwatched. */
     final HostState host;
     /** The server's host-event count when the connection was made. */

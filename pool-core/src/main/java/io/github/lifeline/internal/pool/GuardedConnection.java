@@ -23,7 +23,7 @@ import java.util.concurrent.Executor;
 
 /**
  * One physical connection of a guarded pool, as HikariCP holds it: the driver's connection, with Lifeline's
- * verdict on it. Every JDBC call goes straight to the driver's connection; Lifeline adds four things:
+ * verdict on it. Every JDBC call goes straight to the driver's connection; Lifeline adds five things:
  * <ul>
  *   <li>its state ({@link #lendable()}): a volatile word the monitor thread sets the moment the kernel reports the
  *       socket dead, before anything else happens, so the borrow path sees it in microseconds;</li>
@@ -34,7 +34,11 @@ import java.util.concurrent.Executor;
  *       last packets are not mistaken for a peer's death;</li>
  *   <li>{@link #clearWarnings()}, which HikariCP calls as it takes the connection back, waits while the connection's
  *       server is in doubt ({@link BorrowGate#returning}), so that an unjudged connection does not go back to
- *       borrowers.</li>
+ *       borrowers;</li>
+ *   <li>the first JDBC call of a borrow (the first after HikariCP took the connection back) looks at the kernel's
+ *       pending verdicts first, and a connection dead before anything of the borrow was sent on it gets a fresh
+ *       connection standing in for it for the rest of the borrow ({@link BorrowGate#firstUse}). The stand-in is one
+ *       connection beyond HikariCP's count while that borrow lasts; HikariCP retires both when it is given back.</li>
  * </ul>
  * {@code unwrap} and {@code isWrapperFor} reach the driver's own connection.
  */
@@ -72,9 +76,39 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
     }
   }
 
-  /** The driver's connection. */
+  /** The driver's connection (or the stand-in of this borrow). */
   Connection driverConnection() {
     return delegate;
+  }
+
+  /** Where a JDBC call of the borrower goes; the first one of a borrow looks at the kernel's verdicts first. */
+  private Connection use() {
+    if (fresh) {
+      fresh = false;
+      BorrowGate.firstUse(this);
+    }
+    return delegate;
+  }
+
+  /** The previous {@link BorrowGate#firstUse} of this connection, HikariCP's clock; 0 before the first. */
+  long lastFirstUse;
+
+  /**
+   * For the rest of this borrow, every JDBC call goes to {@code fresh} instead: this connection was found dead (or its
+   * server shutting down) before anything of the borrow was sent on it. This connection stays condemned, and HikariCP
+   * retires its pool entry, stand-in included, when the borrower gives it back. Borrowing thread only.
+   *
+   * @return the driver connection it replaced, for the caller to close
+   */
+  Connection standIn(GuardedConnection fresh) {
+    Connection old = delegate;
+    delegate = fresh;
+    return old;
+  }
+
+  /** Whether this connection already has a stand-in. */
+  boolean hasStandIn() {
+    return delegate instanceof GuardedConnection;
   }
 
   @Override
@@ -114,233 +148,236 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
 
   @Override
   public Statement createStatement() throws SQLException {
-    return delegate.createStatement();
+    return use().createStatement();
   }
 
   @Override
   public PreparedStatement prepareStatement(String a) throws SQLException {
-    return delegate.prepareStatement(a);
+    return use().prepareStatement(a);
   }
 
   @Override
   public CallableStatement prepareCall(String a) throws SQLException {
-    return delegate.prepareCall(a);
+    return use().prepareCall(a);
   }
 
   @Override
   public String nativeSQL(String a) throws SQLException {
-    return delegate.nativeSQL(a);
+    return use().nativeSQL(a);
   }
 
   @Override
   public void setAutoCommit(boolean a) throws SQLException {
-    delegate.setAutoCommit(a);
+    use().setAutoCommit(a);
   }
 
   @Override
   public boolean getAutoCommit() throws SQLException {
-    return delegate.getAutoCommit();
+    return use().getAutoCommit();
   }
 
   @Override
   public void commit() throws SQLException {
-    delegate.commit();
+    use().commit();
   }
 
   @Override
   public void rollback() throws SQLException {
-    delegate.rollback();
+    use().rollback();
   }
 
   @Override
   public DatabaseMetaData getMetaData() throws SQLException {
-    return delegate.getMetaData();
+    return use().getMetaData();
   }
 
   @Override
   public void setReadOnly(boolean a) throws SQLException {
-    delegate.setReadOnly(a);
+    use().setReadOnly(a);
   }
 
   @Override
   public boolean isReadOnly() throws SQLException {
-    return delegate.isReadOnly();
+    return use().isReadOnly();
   }
 
   @Override
   public void setCatalog(String a) throws SQLException {
-    delegate.setCatalog(a);
+    use().setCatalog(a);
   }
 
   @Override
   public String getCatalog() throws SQLException {
-    return delegate.getCatalog();
+    return use().getCatalog();
   }
 
   @Override
   public void setTransactionIsolation(int a) throws SQLException {
-    delegate.setTransactionIsolation(a);
+    use().setTransactionIsolation(a);
   }
 
   @Override
   public int getTransactionIsolation() throws SQLException {
-    return delegate.getTransactionIsolation();
+    return use().getTransactionIsolation();
   }
 
   @Override
   public SQLWarning getWarnings() throws SQLException {
-    return delegate.getWarnings();
+    return use().getWarnings();
   }
 
   @Override
   public void clearWarnings() throws SQLException {
     BorrowGate.returning(this); // HikariCP takes the connection back: not while its server is in doubt
+    if (!fresh) {
+      fresh = true; // the next call is the first of a borrow (a caller's own clearWarnings: see BorrowGate.firstUse)
+    }
     delegate.clearWarnings();
   }
 
   @Override
   public Statement createStatement(int a0, int a1) throws SQLException {
-    return delegate.createStatement(a0, a1);
+    return use().createStatement(a0, a1);
   }
 
   @Override
   public PreparedStatement prepareStatement(String a0, int a1, int a2) throws SQLException {
-    return delegate.prepareStatement(a0, a1, a2);
+    return use().prepareStatement(a0, a1, a2);
   }
 
   @Override
   public CallableStatement prepareCall(String a0, int a1, int a2) throws SQLException {
-    return delegate.prepareCall(a0, a1, a2);
+    return use().prepareCall(a0, a1, a2);
   }
 
   @Override
   public Map<String, Class<?>> getTypeMap() throws SQLException {
-    return delegate.getTypeMap();
+    return use().getTypeMap();
   }
 
   @Override
   public void setTypeMap(Map<String, Class<?>> a) throws SQLException {
-    delegate.setTypeMap(a);
+    use().setTypeMap(a);
   }
 
   @Override
   public void setHoldability(int a) throws SQLException {
-    delegate.setHoldability(a);
+    use().setHoldability(a);
   }
 
   @Override
   public int getHoldability() throws SQLException {
-    return delegate.getHoldability();
+    return use().getHoldability();
   }
 
   @Override
   public Savepoint setSavepoint() throws SQLException {
-    return delegate.setSavepoint();
+    return use().setSavepoint();
   }
 
   @Override
   public Savepoint setSavepoint(String a) throws SQLException {
-    return delegate.setSavepoint(a);
+    return use().setSavepoint(a);
   }
 
   @Override
   public void rollback(Savepoint a) throws SQLException {
-    delegate.rollback(a);
+    use().rollback(a);
   }
 
   @Override
   public void releaseSavepoint(Savepoint a) throws SQLException {
-    delegate.releaseSavepoint(a);
+    use().releaseSavepoint(a);
   }
 
   @Override
   public Statement createStatement(int a0, int a1, int a2) throws SQLException {
-    return delegate.createStatement(a0, a1, a2);
+    return use().createStatement(a0, a1, a2);
   }
 
   @Override
   public PreparedStatement prepareStatement(String a0, int a1, int a2, int a3) throws SQLException {
-    return delegate.prepareStatement(a0, a1, a2, a3);
+    return use().prepareStatement(a0, a1, a2, a3);
   }
 
   @Override
   public CallableStatement prepareCall(String a0, int a1, int a2, int a3) throws SQLException {
-    return delegate.prepareCall(a0, a1, a2, a3);
+    return use().prepareCall(a0, a1, a2, a3);
   }
 
   @Override
   public PreparedStatement prepareStatement(String a0, int a1) throws SQLException {
-    return delegate.prepareStatement(a0, a1);
+    return use().prepareStatement(a0, a1);
   }
 
   @Override
   public PreparedStatement prepareStatement(String a0, int[] a1) throws SQLException {
-    return delegate.prepareStatement(a0, a1);
+    return use().prepareStatement(a0, a1);
   }
 
   @Override
   public PreparedStatement prepareStatement(String a0, String[] a1) throws SQLException {
-    return delegate.prepareStatement(a0, a1);
+    return use().prepareStatement(a0, a1);
   }
 
   @Override
   public Clob createClob() throws SQLException {
-    return delegate.createClob();
+    return use().createClob();
   }
 
   @Override
   public Blob createBlob() throws SQLException {
-    return delegate.createBlob();
+    return use().createBlob();
   }
 
   @Override
   public NClob createNClob() throws SQLException {
-    return delegate.createNClob();
+    return use().createNClob();
   }
 
   @Override
   public SQLXML createSQLXML() throws SQLException {
-    return delegate.createSQLXML();
+    return use().createSQLXML();
   }
 
   @Override
   public void setClientInfo(String a0, String a1) throws SQLClientInfoException {
-    delegate.setClientInfo(a0, a1);
+    use().setClientInfo(a0, a1);
   }
 
   @Override
   public void setClientInfo(Properties a) throws SQLClientInfoException {
-    delegate.setClientInfo(a);
+    use().setClientInfo(a);
   }
 
   @Override
   public String getClientInfo(String a) throws SQLException {
-    return delegate.getClientInfo(a);
+    return use().getClientInfo(a);
   }
 
   @Override
   public Properties getClientInfo() throws SQLException {
-    return delegate.getClientInfo();
+    return use().getClientInfo();
   }
 
   @Override
   public Array createArrayOf(String a0, Object[] a1) throws SQLException {
-    return delegate.createArrayOf(a0, a1);
+    return use().createArrayOf(a0, a1);
   }
 
   @Override
   public Struct createStruct(String a0, Object[] a1) throws SQLException {
-    return delegate.createStruct(a0, a1);
+    return use().createStruct(a0, a1);
   }
 
   @Override
   public void setSchema(String a) throws SQLException {
-    delegate.setSchema(a);
+    use().setSchema(a);
   }
 
   @Override
   public String getSchema() throws SQLException {
-    return delegate.getSchema();
+    return use().getSchema();
   }
 
   @Override
@@ -355,32 +392,32 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
 
   @Override
   public void beginRequest() throws SQLException {
-    delegate.beginRequest();
+    use().beginRequest();
   }
 
   @Override
   public void endRequest() throws SQLException {
-    delegate.endRequest();
+    use().endRequest();
   }
 
   @Override
   public boolean setShardingKeyIfValid(ShardingKey a0, ShardingKey a1, int a2) throws SQLException {
-    return delegate.setShardingKeyIfValid(a0, a1, a2);
+    return use().setShardingKeyIfValid(a0, a1, a2);
   }
 
   @Override
   public boolean setShardingKeyIfValid(ShardingKey a0, int a1) throws SQLException {
-    return delegate.setShardingKeyIfValid(a0, a1);
+    return use().setShardingKeyIfValid(a0, a1);
   }
 
   @Override
   public void setShardingKey(ShardingKey a0, ShardingKey a1) throws SQLException {
-    delegate.setShardingKey(a0, a1);
+    use().setShardingKey(a0, a1);
   }
 
   @Override
   public void setShardingKey(ShardingKey a) throws SQLException {
-    delegate.setShardingKey(a);
+    use().setShardingKey(a);
   }
 
   @Override

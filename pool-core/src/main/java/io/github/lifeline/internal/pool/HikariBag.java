@@ -9,6 +9,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,7 +25,12 @@ import java.util.List;
  *       proxy of it for {@link HikariDataSource#evictConnection}: HikariCP's own private
  *       {@code softEvictConnection(entry, reason, owner)}, the method {@code evictConnection} calls.</li>
  * </ul>
- * Reaching them takes three non-public members of HikariCP: the pool's {@code connectionBag} field, a pool entry's
+ * A third use, apart: the stand-in of a borrow ({@code BorrowGate.firstUse}) reads a pool entry's
+ * {@code lastAccessed} (did HikariCP take the connection back since the previous borrow's first call?) and sets a new
+ * connection up with HikariCP's own {@code PoolBase.setupConnection}, so that it is configured exactly as HikariCP
+ * configures its own ({@link StandInInternals}: when they are out of reach, no connection stands in for another).
+ *
+ * <p>Reaching them takes three non-public members of HikariCP: the pool's {@code connectionBag} field, a pool entry's
  * {@code connection} field, and {@code HikariPool.softEvictConnection}; identical in HikariCP 6.3 and 7.1 (the tested
  * versions). Java lets a library reach them when HikariCP is on the class path. When it cannot (HikariCP on the module
  * path, which does not open its {@code pool} package, or a version without these members), {@link #of} says why and
@@ -108,6 +114,80 @@ final class HikariBag {
    */
   void evict(Entry e, boolean owner) {
     softEvict(pool, e.entry(), owner);
+  }
+
+  /**
+   * HikariCP's clock ({@code ClockSource.currentTime()}) when it last took the entry back (or made it): the pool
+   * entry's {@code lastAccessed}, which {@code PoolEntry.recycle()} sets right after the connection's
+   * {@code clearWarnings()}.
+   *
+   * @throws IllegalStateException when the member is out of reach ({@link StandInInternals#problem})
+   */
+  static long lastAccessed(Entry e) {
+    StandInInternals in = StandInInternals.INSTANCE;
+    if (in.problem != null) {
+      throw new IllegalStateException(in.problem);
+    }
+    return (long) in.lastAccessed.get(e.entry());
+  }
+
+  /**
+   * HikariCP's own setup of a new physical connection ({@code PoolBase.setupConnection}: network timeout, read-only,
+   * auto-commit, isolation, catalog, schema, {@code connectionInitSql}), exactly as for a connection it opens itself.
+   */
+  void setUp(Connection c) throws SQLException {
+    StandInInternals in = StandInInternals.INSTANCE;
+    if (in.problem != null) {
+      throw new SQLException(in.problem);
+    }
+    try {
+      in.setupConnection.invokeExact((Object) pool, c);
+    } catch (RuntimeException | Error | SQLException ex) {
+      throw ex;
+    } catch (Throwable t) { // PoolBase.ConnectionSetupException, around the driver's SQLException
+      if (t.getCause() instanceof SQLException sql) {
+        throw sql;
+      }
+      throw new SQLException("HikariCP's setup of a new connection failed: " + t, t);
+    }
+  }
+
+  /**
+   * The two members the stand-in of a borrow needs ({@code BorrowGate.firstUse}), found apart from the levers'
+   * three so that a HikariCP without them keeps the levers: {@code PoolEntry.lastAccessed} and
+   * {@code PoolBase.setupConnection(Connection)}, identical in HikariCP 6.3 and 7.1.
+   */
+  static final class StandInInternals {
+    static final StandInInternals INSTANCE = find();
+
+    final VarHandle lastAccessed;
+    final MethodHandle setupConnection;
+    /** Why they are out of reach, or null. */
+    final String problem;
+
+    private StandInInternals(VarHandle lastAccessed, MethodHandle setupConnection, String problem) {
+      this.lastAccessed = lastAccessed;
+      this.setupConnection = setupConnection;
+      this.problem = problem;
+    }
+
+    private static StandInInternals find() {
+      try {
+        ClassLoader loader = HikariPool.class.getClassLoader();
+        Class<?> entry = Class.forName("com.zaxxer.hikari.pool.PoolEntry", false, loader);
+        Class<?> base = Class.forName("com.zaxxer.hikari.pool.PoolBase", false, loader);
+        return new StandInInternals(
+            MethodHandles.privateLookupIn(entry, MethodHandles.lookup()).findVarHandle(entry, "lastAccessed",
+                long.class),
+            MethodHandles.privateLookupIn(base, MethodHandles.lookup()).findVirtual(base, "setupConnection",
+                MethodType.methodType(void.class, Connection.class))
+                .asType(MethodType.methodType(void.class, Object.class, Connection.class)),
+            null);
+      } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+        return new StandInInternals(null, null, "HikariCP's pool entry and connection setup are out of reach (" + e
+            + ")");
+      }
+    }
   }
 
   // The three call sites of the internals: a method handle's call site is linked on its first call, which took 27 ms

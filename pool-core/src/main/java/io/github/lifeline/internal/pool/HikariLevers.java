@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
 import io.github.lifeline.internal.Once;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -245,6 +246,37 @@ final class HikariLevers {
         + "(Lifeline.install) may receive an old connection while its server is shutting down, as without Lifeline. "
         + "LifelineDataSource and the Spring Boot integration check every borrow themselves. Said once per pool.",
         guard.name(), problem);
+  }
+
+  /**
+   * Whether HikariCP took {@code g} back after {@code sinceClock} (HikariCP's clock), or at all when
+   * {@code sinceClock} is 0: its pool entry was accessed later. False when the entry or HikariCP's internals are out
+   * of reach.
+   */
+  boolean returnedSince(GuardedConnection g, long sinceClock) {
+    HikariBag b = bag();
+    if (b == null) {
+      return false;
+    }
+    try {
+      for (HikariBag.Entry e : b.entries()) {
+        if (e.connection() == g) {
+          return sinceClock == 0 || HikariBag.lastAccessed(e) - sinceClock > 0;
+        }
+      }
+    } catch (RuntimeException e) {
+      refused("a stand-in", e);
+    }
+    return false;
+  }
+
+  /** HikariCP's own setup of a new connection, as for one it opens itself ({@link HikariBag#setUp}). */
+  void setUp(Connection c) throws SQLException {
+    HikariBag b = bag();
+    if (b == null) {
+      throw new SQLException("HikariCP's pool is out of reach");
+    }
+    b.setUp(c);
   }
 
   /** Evicts the entry of a connection just borrowed (its proxy is in the caller's hands). */

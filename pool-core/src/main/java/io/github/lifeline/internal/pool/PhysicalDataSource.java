@@ -43,6 +43,7 @@ public final class PhysicalDataSource implements DataSource {
     this.userDataSource = userDataSource;
     this.driverProperties = driverProperties;
     this.guard = guard;
+    guard.source(this);
   }
 
   /** The pool's guard. */
@@ -98,6 +99,15 @@ public final class PhysicalDataSource implements DataSource {
   @Override
   public Connection getConnection() throws SQLException {
     return guard.adopt(guard.recovery.open(() -> delegate().getConnection()));
+  }
+
+  /**
+   * A new physical connection opened as HikariCP opens one from this data source (with the configured user name and
+   * password, if any), under guard.
+   */
+  GuardedConnection openAsHikariDoes() throws SQLException {
+    String user = config.getUsername();
+    return (GuardedConnection) (user == null ? getConnection() : getConnection(user, config.getPassword()));
   }
 
   @Override

@@ -127,6 +127,66 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
     return gate.check(pool, borrowed);
   }
 
+  private volatile PhysicalDataSource source;
+
+  /** The data source HikariCP opens this pool's connections from. */
+  void source(PhysicalDataSource s) {
+    source = s;
+  }
+
+  /** The JVM's monitor. */
+  SocketMonitor monitor() {
+    return monitor;
+  }
+
+  /**
+   * Opens a connection to stand in for {@code g} for the rest of its borrow ({@link BorrowGate#firstUse}), as HikariCP
+   * would open and set up one of its own, and closes {@code g}'s driver connection. A refused connect is retried for
+   * up to the pool's connection timeout (the server may be restarting: {@link Recovery}).
+   *
+   * @return false, with {@code g} left as it was, when no connection could be opened and set up
+   */
+  boolean standIn(GuardedConnection g, long sinceNanos) {
+    PhysicalDataSource s = source;
+    if (s == null || closed) {
+      return false;
+    }
+    recovery.deathSeen();
+    GuardedConnection fresh = null;
+    try {
+      fresh = s.openAsHikariDoes();
+      levers.setUp(fresh);
+    } catch (SQLException | RuntimeException e) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      LOG.debug("{} - no connection could stand in for {} ({}, at the root {}); the borrow goes on with it", name(),
+          g.socket == null ? "?" : g.socket.local(), e.toString(), root.toString());
+      if (fresh != null) {
+        try {
+          fresh.close();
+        } catch (SQLException ignored) {
+          // it is being dropped
+        }
+      }
+      return false;
+    }
+    Connection old = g.standIn(fresh);
+    try {
+      old.close();
+    } catch (SQLException e) {
+      LOG.debug("{} - closing dead connection {} failed: {}", name(), g.socket == null ? "?" : g.socket.local(),
+          e.toString());
+    }
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("{} - {} stands in for {} (state {}, judged before the borrow's first call) after {} µs", name(),
+          fresh.socket == null ? "?" : fresh.socket.local(), g.socket == null ? "?" : g.socket.local(), g.state,
+          (System.nanoTime() - sinceNanos) / 1000);
+    }
+    return true;
+  }
+
   /** Gives the guard the pool itself, for its levers. */
   void attach(HikariDataSource pool) {
     levers.attach(pool);

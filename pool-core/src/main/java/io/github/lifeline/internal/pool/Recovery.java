@@ -1,6 +1,7 @@
 package io.github.lifeline.internal.pool;
 
-import java.net.ConnectException;
+import java.io.EOFException;
+import java.net.SocketException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.function.LongSupplier;
@@ -63,14 +64,18 @@ final class Recovery {
     }
   }
 
-  /** Connection refused, or PostgreSQL's "the database system is starting up / shutting down" (57P03). */
+  /**
+   * Connection refused, the connection reset or closed by the server during the handshake (measured during PostgreSQL's
+   * fast restart: "Connection reset" under "The connection attempt failed"), or PostgreSQL's "the database system is
+   * starting up / shutting down" (57P03).
+   */
   private static boolean serverNotAcceptingYet(SQLException e) {
     if ("57P03".equals(e.getSQLState())) {
       return true;
     }
     for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException) {
-        return true;
+      if (t instanceof SocketException || t instanceof EOFException) {
+        return true; // refused (ConnectException), or reset or closed during the handshake: on its way down or up
       }
     }
     return false;
