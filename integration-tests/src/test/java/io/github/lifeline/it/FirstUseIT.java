@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.github.lifeline.Lifeline;
+import io.github.lifeline.LifelinePool;
 import io.github.lifeline.internal.monitor.SocketMonitor;
+import io.github.lifeline.it.support.Sessions;
 import io.github.lifeline.testkit.Driver;
 import io.github.lifeline.testkit.KernelClock;
 import io.github.lifeline.testkit.server.DatabaseServer;
 import io.github.lifeline.testkit.server.MariaDbServer;
 import io.github.lifeline.testkit.server.PostgresServer;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -22,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -109,6 +113,47 @@ class FirstUseIT {
       }
       assertThat(restartFailure.get()).as("the restart").isNull();
       assertThat(borrowAndSelect(installed)).as("the installed pool after the restart").isEqualTo("OK");
+    }
+  }
+
+  /**
+   * The stand-in's boundary: a caller's own {@code clearWarnings()} in the middle of a borrow also marks the next call
+   * as a first one, but a connection the borrow has used is never replaced under it. Here the borrow has set session
+   * state, and its backend is terminated (the connection dies alone): a stand-in would run the next statement in a
+   * new session and silently lose that state; the statement fails instead, as it does without Lifeline.
+   */
+  @Test
+  void aConnectionTheBorrowHasUsedIsNeverReplacedUnderIt() throws Exception {
+    try (DatabaseServer server = PostgresServer.start();
+         HikariDataSource installed = new HikariDataSource(Lifeline.install(config(Driver.POSTGRESQL, server,
+             "first-use-mid")))) {
+      for (int i = 0; i < 3; i++) {
+        selectOne(installed);
+      }
+      LifelinePool view = Lifeline.pool(installed).orElseThrow();
+      try (Connection c = installed.getConnection()) {
+        int port = Lifeline.lookup(c).orElseThrow().local().getPort();
+        try (Statement st = c.createStatement()) {
+          st.execute("set application_name = 'mid-borrow'");
+        }
+        c.clearWarnings();
+        Sessions.terminate(Driver.POSTGRESQL, server, port);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (view.evictionCounts().values().stream().mapToLong(Long::longValue).sum() == 0
+            && System.nanoTime() - deadline < 0) {
+          Thread.sleep(5);
+        }
+        assertThat(view.evictionCounts().values().stream().mapToLong(Long::longValue).sum())
+            .as("Lifeline judged the terminated connection").isPositive();
+        String result;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("show application_name")) {
+          rs.next();
+          result = "answered '" + rs.getString(1) + "'";
+        } catch (SQLException e) {
+          result = "failed " + e.getSQLState();
+        }
+        assertThat(result).as("the statement after the session's death").startsWith("failed");
+      }
     }
   }
 
