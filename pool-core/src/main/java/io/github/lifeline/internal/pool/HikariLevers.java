@@ -109,11 +109,10 @@ final class HikariLevers {
       return false;
     }
     try {
-      for (HikariBag.Entry e : b.entries()) {
-        if (e.connection() == g) {
-          b.evict(e, false);
-          return true;
-        }
+      HikariBag.Entry e = entryOf(b, g);
+      if (e != null) {
+        b.evict(e, false);
+        return true;
       }
     } catch (RuntimeException e) {
       refused("an eviction", e);
@@ -259,15 +258,22 @@ final class HikariLevers {
       return false;
     }
     try {
-      for (HikariBag.Entry e : b.entries()) {
-        if (e.connection() == g) {
-          return sinceClock == 0 || HikariBag.lastAccessed(e) - sinceClock > 0;
-        }
-      }
+      HikariBag.Entry e = entryOf(b, g);
+      return e != null && (sinceClock == 0 || HikariBag.lastAccessed(e) - sinceClock > 0);
     } catch (RuntimeException e) {
       refused("a stand-in", e);
     }
     return false;
+  }
+
+  /** The bag's entry that holds {@code g}, or null. */
+  private static HikariBag.Entry entryOf(HikariBag b, GuardedConnection g) {
+    for (HikariBag.Entry e : b.entries()) {
+      if (e.connection() == g) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** HikariCP's own setup of a new connection, as for one it opens itself ({@link HikariBag#setUp}). */
