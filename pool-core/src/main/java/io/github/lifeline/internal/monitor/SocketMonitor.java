@@ -251,7 +251,7 @@ public final class SocketMonitor {
    * call every verdict the kernel gave before it is in effect (connections marked dead, a server shutting down
    * judged). Costs one {@code poll} system call when nothing is pending.
    *
-   * @return false if the deadline came first
+   * @return false if the deadline came first, or the calling thread is interrupted
    */
   public boolean awaitCaughtUp(long deadlineNanos) {
     while (true) {
@@ -259,8 +259,8 @@ public final class SocketMonitor {
       if (s == null || (!s.epoll.hasReady() && !firstPasses)) { // this order: see firstPasses
         return true;
       }
-      if (nanoTime.getAsLong() - deadlineNanos >= 0) {
-        return false;
+      if (nanoTime.getAsLong() - deadlineNanos >= 0 || Thread.currentThread().isInterrupted()) {
+        return false; // an interrupted thread would not park: it goes on, its interrupt kept
       }
       java.util.concurrent.locks.LockSupport.parkNanos(CATCH_UP_PARK_NANOS);
     }
