@@ -29,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * whatever the number of pools; each watched socket carries its own {@link Listener}.
  *
  * <p>The mechanism is event-driven: every watched socket is registered, one-shot, with an epoll instance for peer
- * close ({@code EPOLLRDHUP}), error and hang-up; the thread waits in {@code epoll_wait}. A healthy JVM therefore costs
- * no CPU at all, however many sockets it has, and the lag from the kernel's verdict (a FIN, a reset, keepalive or
- * TCP_USER_TIMEOUT giving up) to {@link Listener#onVerdict} is one wake-up. Polling was measured and rejected:
+ * close ({@code EPOLLRDHUP}), error and hang-up; the thread waits on the epoll instance (a {@code poll} of its
+ * descriptor, then {@code epoll_wait} without waiting to take what is ready: {@link #awaitCaughtUp}). A healthy JVM
+ * therefore costs no CPU at all, however many sockets it has, and the lag from the kernel's verdict (a FIN, a reset,
+ * keepalive or TCP_USER_TIMEOUT giving up) to {@link Listener#onVerdict} is one wake-up. Polling was measured and rejected:
  * sock_diag costs ~6 µs and TCP_INFO 1–2.5 µs per socket, so 10 000 sockets polled every 50 ms would cost 40–120 % of
  * a core.
  *
@@ -370,6 +371,7 @@ public final class SocketMonitor {
           loop(s, buffer, ready);
           backoff = 0;
         } catch (Throwable t) {
+          firstPasses = false; // it may have failed between taking events and their first pass: nothing is pending now
           LOG.warn("Lifeline monitor: waiting for the kernel's verdicts failed ({}); it opens a new epoll instance "
               + "and watches the {} sockets again", t.toString(), watched.size());
           backoff = restart(s, backoff);
