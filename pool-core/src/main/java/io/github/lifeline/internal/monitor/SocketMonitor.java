@@ -32,9 +32,9 @@ import org.slf4j.LoggerFactory;
  * close ({@code EPOLLRDHUP}), error and hang-up; the thread waits on the epoll instance (a {@code poll} of its
  * descriptor, then {@code epoll_wait} without waiting to take what is ready: {@link #awaitCaughtUp}). A healthy JVM
  * therefore costs no CPU at all, however many sockets it has, and the lag from the kernel's verdict (a FIN, a reset,
- * keepalive or TCP_USER_TIMEOUT giving up) to {@link Listener#onVerdict} is one wake-up. Polling was measured and rejected:
- * sock_diag costs ~6 µs and TCP_INFO 1–2.5 µs per socket, so 10 000 sockets polled every 50 ms would cost 40–120 % of
- * a core.
+ * keepalive or TCP_USER_TIMEOUT giving up) to {@link Listener#onVerdict} is one wake-up. Polling was measured and
+ * rejected: sock_diag costs ~6 µs and TCP_INFO 1–2.5 µs per socket, so 10 000 sockets polled every 50 ms would cost
+ * 40–120 % of a core.
  *
  * <p>The monitor never dies silently. Every event is handled inside a catch-all; if {@code epoll_wait} itself fails,
  * the thread releases the epoll instance and the netlink channel, logs a warning once, opens new ones (with a backoff
@@ -403,8 +403,7 @@ public final class SocketMonitor {
         }
       });
       if (n < 0) {
-        firstPasses = false;
-        return; // closed by stopIfIdle or shutdown
+        return; // closed by stopIfIdle or shutdown (before taking anything: the flag is not set)
       }
       long now = nanoTime.getAsLong();
       try {

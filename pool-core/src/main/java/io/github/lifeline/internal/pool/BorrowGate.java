@@ -68,15 +68,14 @@ final class BorrowGate {
       awaitJudgement(g, start + timeoutNanos);
       if (g.lendable()) {
         if (LOG.isDebugEnabled()) {
-          LOG.debug("{} - lends {} after waiting {} µs (state {}, epoch {}/{})", guard.name(), g.socket == null ? "?"
-              : g.socket.local(), (System.nanoTime() - start) / 1000, g.state, g.hostEpoch,
-              g.host == null ? -1 : g.host.epoch());
+          LOG.debug("{} - lends {} after waiting {} µs (state {}, epoch {}/{})", guard.name(), g.local(),
+              (System.nanoTime() - start) / 1000, g.state, g.hostEpoch, g.host == null ? -1 : g.host.epoch());
         }
         return c;
       }
       if (LOG.isDebugEnabled()) {
-        LOG.debug("{} - refuses {} (state {}, epoch {}/{})", guard.name(), g.socket == null ? "?" : g.socket.local(),
-            g.state, g.hostEpoch, g.host == null ? -1 : g.host.epoch());
+        LOG.debug("{} - refuses {} (state {}, epoch {}/{})", guard.name(), g.local(), g.state, g.hostEpoch,
+            g.host == null ? -1 : g.host.epoch());
       }
       guard.levers.evictBorrowed(c); // its verdict came while HikariCP was lending it: never give it out
       refused++;
@@ -116,13 +115,11 @@ final class BorrowGate {
       awaitJudgement(g, start + RETURN_LIMIT_NANOS);
       if (LOG.isDebugEnabled()) {
         LOG.debug("{} - takes back {} after waiting {} µs for its server's judgement (state {}, epoch {}/{})",
-            g.guard.name(), g.socket == null ? "?" : g.socket.local(), (System.nanoTime() - start) / 1000, g.state,
-            g.hostEpoch, h.epoch());
+            g.guard.name(), g.local(), (System.nanoTime() - start) / 1000, g.state, g.hostEpoch, h.epoch());
       }
     }
     int state = g.state;
-    if (state == GuardedConnection.DEAD || state == GuardedConnection.CONDEMNED
-        || (h != null && h.epoch() != g.hostEpoch)) {
+    if (g.judgedDead(state)) {
       // Judged dead or condemned while in use: HikariCP must have its entry marked before the entry is back in the
       // bag, or the next borrower (this thread first) could receive it before the monitor thread's eviction comes.
       g.guard.levers.markEvicted(g);
@@ -167,26 +164,22 @@ final class BorrowGate {
     if (g.lendable()) {
       if (LOG.isDebugEnabled() && System.nanoTime() - start > WAIT_WORTH_SAYING_NANOS) {
         LOG.debug("{} - first call on {} waited {} µs for the monitor thread{}; lends it", g.guard.name(),
-            g.socket == null ? "?" : g.socket.local(), (System.nanoTime() - start) / 1000,
-            caughtUp ? "" : " (limit reached)");
+            g.local(), (System.nanoTime() - start) / 1000, caughtUp ? "" : " (limit reached)");
       }
       return; // the hot path
     }
     awaitJudgement(g, System.nanoTime() + RETURN_LIMIT_NANOS);
     int state = g.state;
-    boolean dead = state == GuardedConnection.DEAD || state == GuardedConnection.CONDEMNED
-        || (state == GuardedConnection.ALIVE && h.epoch() != g.hostEpoch);
-    if (!dead) {
+    if (state == GuardedConnection.CLOSING || !g.judgedDead(state)) {
       if (LOG.isDebugEnabled()) {
         LOG.debug("{} - first call on {} after {} µs: not dead (state {}, epoch {}/{}); goes on with it",
-            g.guard.name(), g.socket == null ? "?" : g.socket.local(), (System.nanoTime() - start) / 1000, state,
-            g.hostEpoch, h.epoch());
+            g.guard.name(), g.local(), (System.nanoTime() - start) / 1000, state, g.hostEpoch, h.epoch());
       }
       return; // alive, or its owner closes it, or its server still in doubt after the wait
     }
     if (!g.guard.levers.returnedSince(g, previous)) {
-      LOG.debug("{} - {} is dead at a first call that may be in the middle of a borrow: not replaced",
-          g.guard.name(), g.socket == null ? "?" : g.socket.local());
+      LOG.debug("{} - {} is dead at a first call that may be in the middle of a borrow: not replaced", g.guard.name(),
+          g.local());
       return;
     }
     g.guard.standIn(g, start);

@@ -106,6 +106,21 @@ public final class GuardedConnection extends CacheLines.ConnectionPadAfter imple
     return old;
   }
 
+  /**
+   * Whether Lifeline judged the connection dead or condemned, given its {@code state}: its own verdict, its
+   * condemnation, or a host event of its server since it was made.
+   */
+  boolean judgedDead(int state) {
+    HostState h = host;
+    return state == DEAD || state == CONDEMNED || (h != null && h.epoch() != hostEpoch);
+  }
+
+  /** The socket's local address, for log lines; "?" when unwatched. */
+  Object local() {
+    TunedSocket s = socket;
+    return s == null ? "?" : s.local();
+  }
+
   /** Whether this connection already has a stand-in. */
   boolean hasStandIn() {
     return delegate instanceof GuardedConnection;

@@ -144,12 +144,12 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
    * would open and set up one of its own, and closes {@code g}'s driver connection. A refused connect is retried for
    * up to the pool's connection timeout (the server may be restarting: {@link Recovery}).
    *
-   * @return false, with {@code g} left as it was, when no connection could be opened and set up
+   * When no connection can be opened and set up, {@code g} is left as it was.
    */
-  boolean standIn(GuardedConnection g, long sinceNanos) {
+  void standIn(GuardedConnection g, long sinceNanos) {
     PhysicalDataSource s = source;
     if (s == null || closed) {
-      return false;
+      return;
     }
     recovery.deathSeen();
     GuardedConnection fresh = null;
@@ -162,7 +162,7 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
         root = root.getCause();
       }
       LOG.debug("{} - no connection could stand in for {} ({}, at the root {}); the borrow goes on with it", name(),
-          g.socket == null ? "?" : g.socket.local(), e.toString(), root.toString());
+          g.local(), e.toString(), root.toString());
       if (fresh != null) {
         try {
           fresh.close();
@@ -170,21 +170,18 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
           // it is being dropped
         }
       }
-      return false;
+      return;
     }
     Connection old = g.standIn(fresh);
     try {
       old.close();
     } catch (SQLException e) {
-      LOG.debug("{} - closing dead connection {} failed: {}", name(), g.socket == null ? "?" : g.socket.local(),
-          e.toString());
+      LOG.debug("{} - closing dead connection {} failed: {}", name(), g.local(), e.toString());
     }
     if (LOG.isDebugEnabled()) {
       LOG.debug("{} - {} stands in for {} (state {}, judged before the borrow's first call) after {} µs", name(),
-          fresh.socket == null ? "?" : fresh.socket.local(), g.socket == null ? "?" : g.socket.local(), g.state,
-          (System.nanoTime() - sinceNanos) / 1000);
+          fresh.local(), g.local(), g.state, (System.nanoTime() - sinceNanos) / 1000);
     }
-    return true;
   }
 
   /** Gives the guard the pool itself, for its levers. */
