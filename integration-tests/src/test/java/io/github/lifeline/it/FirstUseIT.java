@@ -157,6 +157,72 @@ class FirstUseIT {
     }
   }
 
+  /**
+   * A stand-in opens as HikariCP would open a connection at that moment: with the pool's credentials as they are then.
+   * HikariCP lets an application change them while the pool runs ({@code HikariConfigMXBean.setUsername},
+   * {@code setPassword}; a secrets store rotating them does this), and opens every later connection with the new
+   * ones. Here the pool's user changes, the backend of the connection this thread is lent next is terminated while the
+   * monitor thread is held, and the borrow's first call runs on a stand-in: it must be the new user's session. The
+   * baseline: a connection HikariCP opens itself after the change is the new user's too.
+   */
+  @Test
+  void aStandInOpensWithThePoolsCredentialsOfTheMoment() throws Exception {
+    try (DatabaseServer server = PostgresServer.start();
+         KernelClock clock = new KernelClock(server.port());
+         Connection admin = Sessions.admin(server);
+         HikariDataSource installed = new HikariDataSource(Lifeline.install(config(Driver.POSTGRESQL, server,
+             "first-use-credentials")))) {
+      try (Statement st = admin.createStatement()) {
+        st.execute("create role lifeline_rotated login");
+      }
+      for (int i = 0; i < 3; i++) {
+        selectOne(installed);
+      }
+      assertThat(currentUser(installed)).as("the pool's user before the change").isEqualTo(server.user());
+      installed.setUsername("lifeline_rotated"); // HikariConfigMXBean: allowed while the pool runs
+      clock.watchNew();
+      int port;
+      try (Connection c = installed.getConnection()) { // no JDBC call: HikariCP lends it again to this thread
+        port = Lifeline.lookup(c).orElseThrow().local().getPort();
+      }
+      SocketMonitor monitor = SocketMonitor.get();
+      CountDownLatch stalled = new CountDownLatch(1);
+      monitor.schedule(monitor.nanoTime(), () -> {
+        stalled.countDown();
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
+      });
+      assertThat(stalled.await(5, TimeUnit.SECONDS)).as("the monitor thread took the stall").isTrue();
+      long signal = System.nanoTime();
+      Sessions.terminate(Driver.POSTGRESQL, admin, port);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (clock.deathsSince(signal).isEmpty() && System.nanoTime() - deadline < 0) {
+        LockSupport.parkNanos(200_000);
+      }
+      assertThat(clock.deathsSince(signal)).as("the terminated backend's FIN, by the kernel's clock").isNotEmpty();
+      String standIn;
+      int standInPort;
+      try (Connection c = installed.getConnection(); Statement st = c.createStatement();
+           ResultSet rs = st.executeQuery("select current_user, inet_client_port()")) {
+        rs.next();
+        standIn = rs.getString(1);
+        standInPort = rs.getInt(2);
+      }
+      assertThat(standInPort).as("the borrow ran on a stand-in, not on the terminated session").isNotEqualTo(port);
+      installed.getHikariPoolMXBean().softEvictConnections();
+      assertThat(currentUser(installed)).as("a connection HikariCP opens after the change (the baseline)")
+          .isEqualTo("lifeline_rotated");
+      assertThat(standIn).as("the stand-in's user").isEqualTo("lifeline_rotated");
+    }
+  }
+
+  private static String currentUser(HikariDataSource ds) throws SQLException {
+    try (Connection c = ds.getConnection(); Statement st = c.createStatement();
+         ResultSet rs = st.executeQuery("select current_user")) {
+      rs.next();
+      return rs.getString(1);
+    }
+  }
+
   /** Waits until every watched connection has its FIN; returns the kernel's time of the last one. */
   private static long awaitEveryFin(KernelClock clock, long since) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

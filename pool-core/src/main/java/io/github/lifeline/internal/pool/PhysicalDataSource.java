@@ -102,12 +102,17 @@ public final class PhysicalDataSource implements DataSource {
   }
 
   /**
-   * A new physical connection opened as HikariCP opens one from this data source (with the configured user name and
-   * password, if any), under guard.
+   * A new physical connection opened as HikariCP would open one now, under guard: with the running pool's user name
+   * and password, if any. HikariCP reads them from the running pool at each connect and lets an application change
+   * them while it runs ({@code HikariConfigMXBean.setUsername}, {@code setPassword}); the configuration this data
+   * source was built from may be a copy that never sees the change. Before the guard has the pool, the
+   * configuration's.
    */
   GuardedConnection openAsHikariDoes() throws SQLException {
-    String user = config.getUsername();
-    return (GuardedConnection) (user == null ? getConnection() : getConnection(user, config.getPassword()));
+    HikariConfig running = guard.pool();
+    HikariConfig c = running != null ? running : config;
+    String user = c.getUsername();
+    return (GuardedConnection) (user == null ? getConnection() : getConnection(user, c.getPassword()));
   }
 
   @Override
