@@ -67,18 +67,7 @@ class FirstUseIT {
       assertThat(clock.watchNew()).as("connections watched by the kernel's clock").isEqualTo(4);
       SocketMonitor monitor = SocketMonitor.get();
       assertThat(monitor.isRunning()).as("Lifeline's monitor runs").isTrue();
-      CountDownLatch stalled = new CountDownLatch(1);
-      AtomicLong stallEnd = new AtomicLong();
-      monitor.schedule(monitor.nanoTime(), () -> { // the monitor thread, waiting for a CPU
-        stalled.countDown();
-        try {
-          Thread.sleep(STALL_MILLIS);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        stallEnd.set(System.nanoTime());
-      });
-      assertThat(stalled.await(5, TimeUnit.SECONDS)).as("the monitor thread took the stall").isTrue();
+      AtomicLong stallEnd = holdMonitorThread(monitor); // the monitor thread, waiting for a CPU
       selectOne(stock); // both used just now: within HikariCP's 500 ms alive bypass, no validation at the borrow
       selectOne(installed);
       long signal = System.nanoTime();
@@ -92,7 +81,7 @@ class FirstUseIT {
       }, "restart");
       restart.start();
       try {
-        long lastFin = awaitEveryFin(clock, signal);
+        long lastFin = awaitFins(clock, signal, 4, 10); // every watched connection
         List<String> results = new ArrayList<>();
         long stockStart = System.nanoTime();
         String stockResult = borrowAndSelect(stock);
@@ -185,20 +174,10 @@ class FirstUseIT {
       try (Connection c = installed.getConnection()) { // no JDBC call: HikariCP lends it again to this thread
         port = Lifeline.lookup(c).orElseThrow().local().getPort();
       }
-      SocketMonitor monitor = SocketMonitor.get();
-      CountDownLatch stalled = new CountDownLatch(1);
-      monitor.schedule(monitor.nanoTime(), () -> {
-        stalled.countDown();
-        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(STALL_MILLIS));
-      });
-      assertThat(stalled.await(5, TimeUnit.SECONDS)).as("the monitor thread took the stall").isTrue();
+      holdMonitorThread(SocketMonitor.get());
       long signal = System.nanoTime();
       Sessions.terminate(Driver.POSTGRESQL, admin, port);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-      while (clock.deathsSince(signal).isEmpty() && System.nanoTime() - deadline < 0) {
-        LockSupport.parkNanos(200_000);
-      }
-      assertThat(clock.deathsSince(signal)).as("the terminated backend's FIN, by the kernel's clock").isNotEmpty();
+      awaitFins(clock, signal, 1, 5); // the terminated backend's
       String standIn;
       int standInPort;
       try (Connection c = installed.getConnection(); Statement st = c.createStatement();
@@ -223,17 +202,40 @@ class FirstUseIT {
     }
   }
 
-  /** Waits until every watched connection has its FIN; returns the kernel's time of the last one. */
-  private static long awaitEveryFin(KernelClock clock, long since) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+  /**
+   * Holds {@code monitor}'s thread for {@value #STALL_MILLIS} ms from now, as a busy scheduler would; returns when the
+   * thread is held, with the holder's end time (0 until then).
+   */
+  private static AtomicLong holdMonitorThread(SocketMonitor monitor) throws InterruptedException {
+    CountDownLatch stalled = new CountDownLatch(1);
+    AtomicLong stallEnd = new AtomicLong();
+    monitor.schedule(monitor.nanoTime(), () -> {
+      stalled.countDown();
+      try {
+        Thread.sleep(STALL_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      stallEnd.set(System.nanoTime());
+    });
+    assertThat(stalled.await(5, TimeUnit.SECONDS)).as("the monitor thread took the stall").isTrue();
+    return stallEnd;
+  }
+
+  /**
+   * Waits until {@code count} watched connections have their FIN since {@code since}, by the kernel's clock; returns
+   * the kernel's time of the last one.
+   */
+  private static long awaitFins(KernelClock clock, long since, int count, int seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (System.nanoTime() - deadline < 0) {
       List<Long> deaths = clock.deathsSince(since);
-      if (deaths.size() >= 4) {
+      if (deaths.size() >= count) {
         return deaths.stream().mapToLong(Long::longValue).max().orElseThrow();
       }
       LockSupport.parkNanos(200_000);
     }
-    throw new AssertionError("not every connection got its FIN within 10 s: " + clock.clock());
+    throw new AssertionError("not " + count + " connection(s) with a FIN within " + seconds + " s: " + clock.clock());
   }
 
   private static void selectOne(HikariDataSource ds) throws SQLException {
