@@ -26,9 +26,8 @@ import javax.sql.DataSource;
  * }</pre>
  * Closing it closes the pool: no thread, registry entry or descriptor of it is left behind.
  */
-public final class LifelineDataSource implements DataSource, Closeable {
+public final class LifelineDataSource extends DataSourceLines.PadAfter implements DataSource, Closeable {
 
-  private final HikariDataSource pool;
   private final PoolGuard guard;
 
   /** A pool from {@code config}, with the settings among its data source properties ({@code lifeline.*}). */
@@ -45,9 +44,21 @@ public final class LifelineDataSource implements DataSource, Closeable {
    * @throws LifelineConfigException if no Lifeline driver module matches, or a driver property conflicts
    */
   public LifelineDataSource(HikariConfig config, LifelineSettings settings, EvictionListener listener) {
-    HikariConfig installed = Lifeline.install(config, settings, listener);
-    this.guard = Installer.guardOf(installed).orElse(null);
-    this.pool = new HikariDataSource(installed);
+    this(Installed.of(config, settings, listener));
+  }
+
+  private LifelineDataSource(Installed installed) {
+    super(installed.pool, installed.guard == null ? null : installed.guard.gate());
+    this.guard = installed.guard;
+  }
+
+  /** The pool and its guard, built before the fields are set. */
+  private record Installed(HikariDataSource pool, PoolGuard guard) {
+    static Installed of(HikariConfig config, LifelineSettings settings, EvictionListener listener) {
+      HikariConfig installed = Lifeline.install(config, settings, listener);
+      PoolGuard guard = Installer.guardOf(installed).orElse(null);
+      return new Installed(new HikariDataSource(installed), guard);
+    }
   }
 
   /** The HikariCP pool underneath, for its MXBeans and metrics. */
@@ -70,7 +81,7 @@ public final class LifelineDataSource implements DataSource, Closeable {
   @Override
   public Connection getConnection() throws SQLException {
     Connection c = pool.getConnection();
-    return guard == null ? c : guard.checked(pool, c);
+    return gate == null ? c : gate.check(pool, c); // reads only the padded fields (DataSourceLines)
   }
 
   @Override

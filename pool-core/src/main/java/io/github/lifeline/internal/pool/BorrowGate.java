@@ -22,7 +22,7 @@ import java.util.concurrent.locks.LockSupport;
  * After {@code maximumPoolSize + 1} refused connections, or the pool's connection timeout, the borrow fails with
  * {@link SQLTransientConnectionException}: a dead connection is never handed out.
  */
-final class BorrowGate {
+public final class BorrowGate {
 
   private static final long PARK_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(BorrowGate.class);
@@ -39,8 +39,11 @@ final class BorrowGate {
     return check(pool, pool.getConnection());
   }
 
-  /** Checks a connection just borrowed from the pool: it, or another live one instead. */
-  Connection check(HikariDataSource pool, Connection c) throws SQLException {
+  /**
+   * Checks a connection just borrowed from {@code pool} (by {@code LifelineDataSource}): it, or another live one
+   * instead. The fast path reads the connection only, not this gate.
+   */
+  public Connection check(HikariDataSource pool, Connection c) throws SQLException {
     GuardedConnection g = guarded(c);
     if (g == null) {
       return c;

@@ -118,13 +118,12 @@ public final class PoolGuard implements LifelinePool, SocketMonitor.Listener {
   }
 
   /**
-   * The borrow check of {@link #getConnection()} for the owner of {@code pool} ({@code LifelineDataSource}), on a
-   * connection it has just borrowed from the pool itself: the same call path into HikariCP as a plain pool's.
-   *
-   * @return {@code borrowed}, or another live connection of the pool in its place
+   * The borrow check of {@link #getConnection()}, for the owner of the pool ({@code LifelineDataSource}), which
+   * borrows from the pool itself and checks the connection with it: the same call path into HikariCP as a plain
+   * pool's, and nothing of this guard read on the way.
    */
-  public Connection checked(HikariDataSource pool, Connection borrowed) throws SQLException {
-    return gate.check(pool, borrowed);
+  public BorrowGate gate() {
+    return gate;
   }
 
   private volatile PhysicalDataSource source;

@@ -3,7 +3,6 @@ package io.github.lifeline.internal.pool;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -61,10 +60,6 @@ class CacheLinesTest {
   }
 
   private static long offset(Field f) throws Exception {
-    Class<?> unsafeType = Class.forName("sun.misc.Unsafe");
-    Field theUnsafe = unsafeType.getDeclaredField("theUnsafe");
-    theUnsafe.setAccessible(true);
-    Method objectFieldOffset = unsafeType.getMethod("objectFieldOffset", Field.class);
-    return (long) objectFieldOffset.invoke(theUnsafe.get(null), f);
+    return FieldLayout.offset(f);
   }
 }
