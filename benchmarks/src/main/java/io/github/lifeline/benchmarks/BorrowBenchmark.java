@@ -34,13 +34,24 @@ import org.openjdk.jmh.annotations.Warmup;
  * pgjdbc connections to a real PostgreSQL (started by the testkit in each fork); a borrow and its return touch no
  * network (the connections are used within HikariCP's 500 ms validation bypass), so the difference is the pool's own
  * cost. The pool has 16 connections: no thread waits for one.
+ *
+ * <p>Both pools' forks run with 32 MB G1 regions, so that the few megabytes this JVM keeps alive fit in one region.
+ * Every borrow stores references into long-lived objects (pgjdbc's two locks record their owner thread, HikariCP's
+ * return puts the entry into the thread's list), and on JDK 17 G1's write barrier does real work (a StoreLoad fence,
+ * a card check) only for a store that crosses a region. With the default 4 MB regions, whether the pool's objects sit
+ * in one region or straddle two depends on how much else the JVM keeps alive: measured with {@link BorrowLayout} at
+ * 16 threads, 0-4 of 48 such stores crossed in plain forks and 26-31 in Lifeline's (which keeps ~440 KB more alive:
+ * its classes, JNA), and 256 KB to 2 MB of unrelated ballast moved the plain pool's forks to 12-42 crossing stores
+ * and from 8.3-8.6 to 7.8-8.2 ops/µs. In a service's heap the threads and the pool's objects lie in different
+ * regions for both pools alike; here one region for both keeps that accident out of the ratio (benchmarks README,
+ * "Where the borrow gap was").
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-XX:G1HeapRegionSize=32m"})
 public class BorrowBenchmark extends BorrowBenchmarkPad {
 
   /** Which pool. */

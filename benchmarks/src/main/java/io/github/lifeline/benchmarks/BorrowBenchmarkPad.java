@@ -9,9 +9,10 @@ package io.github.lifeline.benchmarks;
  * the cache. Measured, 2026-12-01, {@code threads04}, single forks alternating the two pools (benchmarks/README.md):
  * without the padding {@code LifelineDataSource}'s forks ran 0.67-0.99 of the plain pool's next to them (10 forks in
  * one run: 0.86 of plain), with it 0.92-1.12 (mean 1.016); in full runs at 4 threads 0.815 without it, 0.919 with
- * it. Why the unpadded layout hurt Lifeline's forks more often than the plain pool's I could not see on this machine
- * (no hardware counters). {@code p00} fills the 4 bytes after a compressed object header, where HotSpot would otherwise
- * put a small field of the subclass ({@code UseEmptySlotsInSupers}).
+ * it. Why the unpadded layout hurt Lifeline's forks more often: {@code LifelineDataSource}'s own fields sat beside
+ * the pool entries in use, fixed since ({@link BorrowLayout} shows it). {@code p00} fills the 4 bytes after a
+ * compressed object header, where HotSpot would otherwise put a small field of the subclass
+ * ({@code UseEmptySlotsInSupers}).
  */
 abstract class BorrowBenchmarkPad {
   int p00;
