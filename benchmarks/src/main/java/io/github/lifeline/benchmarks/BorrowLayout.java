@@ -115,15 +115,17 @@ public class BorrowLayout extends BorrowBenchmarkPad {
   @Benchmark
   @Threads(4)
   public Connection threads04(Worker w) throws SQLException {
-    Connection c = ds.getConnection();
-    c.close();
-    return c;
+    return borrowAndReturn();
   }
 
   /** Sixteen threads. */
   @Benchmark
   @Threads(16)
   public Connection threads16(Worker w) throws SQLException {
+    return borrowAndReturn();
+  }
+
+  private Connection borrowAndReturn() throws SQLException {
     Connection c = ds.getConnection();
     c.close();
     return c;
