@@ -135,7 +135,7 @@ public class BorrowLayout extends BorrowBenchmarkPad {
 
   private String layout() {
     lines.clear();
-    HikariDataSource h = ds instanceof LifelineDataSource ? ((LifelineDataSource) ds).hikari() : (HikariDataSource) ds;
+    HikariDataSource h = hikari(ds);
     Object hikariPool = get(h, "pool");
     Object bag = get(hikariPool, "connectionBag");
     whole("all", "the data source", ds);
@@ -159,7 +159,8 @@ public class BorrowLayout extends BorrowBenchmarkPad {
     word("all", "ConcurrentBag.threadLocalList", bag, "threadLocalList", false);
     word("all", "ConcurrentBag.waiters", bag, "waiters", false);
     List<?> entries = (List<?>) get(bag, "sharedList");
-    String[] holder = new String[entries.size()];
+    int[] holderIndex = new int[entries.size()]; // the thread whose list holds each entry, -1 for none
+    java.util.Arrays.fill(holderIndex, -1);
     for (int t = 0; t < threadLists.size(); t++) {
       Object list = threadLists.get(t);
       whole("t" + t, "its list", list);
@@ -167,15 +168,6 @@ public class BorrowLayout extends BorrowBenchmarkPad {
       word("t" + t, "its list", list, "size", true);
       word("t" + t, "its list's array", get(list, "elementData"), null, true);
       for (Object e : (Object[]) get(list, "elementData")) {
-        if (e != null && entries.indexOf(e) >= 0) {
-          holder[entries.indexOf(e)] = "t" + t;
-        }
-      }
-    }
-    int[] holderIndex = new int[entries.size()];
-    java.util.Arrays.fill(holderIndex, -1);
-    for (int t = 0; t < threadLists.size(); t++) {
-      for (Object e : (Object[]) get(threadLists.get(t), "elementData")) {
         if (e != null && entries.indexOf(e) >= 0) {
           holderIndex[entries.indexOf(e)] = t;
         }
@@ -208,10 +200,11 @@ public class BorrowLayout extends BorrowBenchmarkPad {
       regions.add(region(e));
       regions.add(region(thread));
     }
-    String barrier = String.format(" cross-region reference stores per round of borrows: %d of %d (G1 regions of %d MB: %s)",
+    String barrier = String.format(
+        " cross-region reference stores per round of borrows: %d of %d (G1 regions of %d MB: %s)",
         cross, stores, REGION >> 20, regions);
     for (int i = 0; i < entries.size(); i++) {
-      String who = holder[i] == null ? "c" + i + " (idle)" : holder[i];
+      String who = holderIndex[i] < 0 ? "c" + i + " (idle)" : "t" + holderIndex[i];
       Object e = entries.get(i);
       whole(who, "c" + i + " PoolEntry", e);
       Object statements = get(e, "openStatements");
@@ -332,9 +325,12 @@ public class BorrowLayout extends BorrowBenchmarkPad {
     return (U.getInt(a, BASE) & 0xffffffffL) << 3;
   }
 
+  private static HikariDataSource hikari(DataSource ds) {
+    return ds instanceof LifelineDataSource ? ((LifelineDataSource) ds).hikari() : (HikariDataSource) ds;
+  }
+
   private static Object bag(DataSource ds) {
-    HikariDataSource h = ds instanceof LifelineDataSource ? ((LifelineDataSource) ds).hikari() : (HikariDataSource) ds;
-    return get(get(h, "pool"), "connectionBag");
+    return get(get(hikari(ds), "pool"), "connectionBag");
   }
 
   private static boolean has(Object o, String name) {

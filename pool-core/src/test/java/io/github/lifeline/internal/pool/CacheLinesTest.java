@@ -31,20 +31,21 @@ class CacheLinesTest {
     long beforeStart = Long.MAX_VALUE;
     long beforeEnd = 0;
     for (Field f : fields(before)) {
-      beforeStart = Math.min(beforeStart, offset(f));
-      beforeEnd = Math.max(beforeEnd, offset(f) + 8);
+      beforeStart = Math.min(beforeStart, FieldLayout.offset(f));
+      beforeEnd = Math.max(beforeEnd, FieldLayout.offset(f) + 8);
     }
     long afterStart = Long.MAX_VALUE;
     long afterEnd = 0;
     for (Field f : fields(after)) {
-      afterStart = Math.min(afterStart, offset(f));
-      afterEnd = Math.max(afterEnd, offset(f) + 8);
+      afterStart = Math.min(afterStart, FieldLayout.offset(f));
+      afterEnd = Math.max(afterEnd, FieldLayout.offset(f) + 8);
     }
     assertThat(beforeEnd - beforeStart).as("padding before, bytes").isGreaterThanOrEqualTo(64);
     assertThat(afterEnd - afterStart).as("padding after, bytes").isGreaterThanOrEqualTo(64);
     for (Field f : fields(hot)) {
-      assertThat(offset(f)).as("offset of %s (padding before ends at %d, padding after starts at %d)", f.getName(),
-          beforeEnd, afterStart).isGreaterThanOrEqualTo(beforeEnd).isLessThan(afterStart);
+      assertThat(FieldLayout.offset(f))
+          .as("offset of %s (padding before ends at %d, padding after starts at %d)", f.getName(),
+              beforeEnd, afterStart).isGreaterThanOrEqualTo(beforeEnd).isLessThan(afterStart);
     }
   }
 
@@ -57,9 +58,5 @@ class CacheLinesTest {
     }
     assertThat(out).as("fields of %s", type.getSimpleName()).isNotEmpty();
     return out;
-  }
-
-  private static long offset(Field f) throws Exception {
-    return FieldLayout.offset(f);
   }
 }
